@@ -1,0 +1,12 @@
+/**
+ * Built-in backend protocols (SPEC §7), in the order `--help` lists them. Adding one = one file + one row.
+ *
+ * @module
+ */
+import type { BackendProtocol } from "../core/backend.ts";
+import { echo } from "./echo.ts";
+import { noop } from "./noop.ts";
+import { pass } from "./pass.ts";
+
+/** Every built-in backend protocol. */
+export const BACKENDS: readonly BackendProtocol[] = [pass, noop, echo];

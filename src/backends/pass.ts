@@ -1,0 +1,103 @@
+/**
+ * `pass` (SPEC §7): TCP relays to `target.ip:target.port`; UDP forwards sessions bidirectionally, one upstream
+ * socket per client, replies sent from the listener's socket (SPEC §5).
+ *
+ * @module
+ */
+import { lookup } from "node:dns/promises";
+import type { BackendHandler, BackendProtocol, BackendServices, BackendSpec, Conn } from "./types.ts";
+import { param } from "../core/backend.ts";
+import { relay } from "../core/relay.ts";
+import { type NetAddr, netAddr, type UdpSocket } from "../net/types.ts";
+import { readMs, readPort } from "./params.ts";
+import { openUdpForward } from "./udp_forward.ts";
+
+/** Resolves the target once per use; IP literals skip DNS. */
+export async function resolveTarget(host: string): Promise<NetAddr["ip"]> {
+  if (/^[\d.]+$/.test(host) || host.includes(":")) return host;
+  const r = await lookup(host);
+  return r.address;
+}
+
+/** The pass protocol. */
+export const pass: BackendProtocol = {
+  name: "pass",
+  transports: ["tcp", "udp"],
+  defaultTier: "normal",
+  params: [
+    { key: "target.ip", required: true, help: "upstream IP literal or host name" },
+    { key: "target.port", required: true, help: "upstream port 1-65535" },
+    { key: "connect-timeout", help: "ms to establish the upstream connection (default 10000)" },
+    { key: "idle-timeout", help: "ms without traffic either way before closing (default none)" },
+    { key: "proxy-protocol", help: "send a PROXY header upstream: v1 or v2 (TCP), v2 (UDP)" },
+  ],
+  create(spec, transport, services) {
+    return transport === "tcp" ? createTcpPass(spec, services) : createUdpPass(spec, services);
+  },
+};
+
+function target(spec: BackendSpec): { host: string; port: number } {
+  const host = (param(spec.params, "target.ip") ?? "").trim();
+  if (!host) throw new RangeError(`target.ip is empty: expected an IP literal or host name`);
+  return { host, port: readPort(spec.params, "target.port") };
+}
+
+function createTcpPass(spec: BackendSpec, services: BackendServices): BackendHandler {
+  const { host, port } = target(spec);
+  const connectTimeout = readMs(spec.params, "connect-timeout", 10000);
+  const idleTimeout = readMs(spec.params, "idle-timeout", 0);
+  const log = services.logger;
+  return {
+    async handleTcp(conn: Conn, ctx) {
+      let upstream: Conn;
+      const ac = new AbortController();
+      const timer = setTimeout(() => ac.abort(), connectTimeout);
+      const onAbort = () => ac.abort();
+      ctx.signal.addEventListener("abort", onAbort, { once: true });
+      try {
+        upstream = await services.net.connectTcp({ hostname: host, port, signal: ac.signal });
+      } catch (err) {
+        ctx.closeReason = ac.signal.aborted ? "connect-timeout" : "connect-failed";
+        services.metrics.add("router.connection.failed", 1, { reason: ctx.closeReason, protocol: "Tcp" });
+        log.warn(`Cannot connect to ${host}:${port} for connection ${ctx.id}: ${(err as Error).message}`);
+        conn.close();
+        return;
+      } finally {
+        clearTimeout(timer);
+        ctx.signal.removeEventListener("abort", onAbort);
+      }
+      const r = await relay(conn, upstream, { idleTimeout: idleTimeout || undefined, signal: ctx.signal });
+      ctx.ingressBytes = r.clientToUpstream;
+      ctx.egressBytes = r.upstreamToClient;
+      ctx.closeReason = r.reason;
+    },
+    check({ signal }) {
+      return tcpCheck(services, host, port, signal);
+    },
+  };
+}
+
+/** Health check: a TCP connect within the check timeout. */
+export async function tcpCheck(
+  services: BackendServices,
+  host: string,
+  port: number,
+  signal: AbortSignal,
+): Promise<void> {
+  const c = await services.net.connectTcp({ hostname: host, port, signal });
+  c.close();
+}
+
+function createUdpPass(spec: BackendSpec, services: BackendServices): BackendHandler {
+  const { host, port } = target(spec);
+  return {
+    openUdp(ctx) {
+      return openUdpForward(ctx, {
+        resolve: async () => netAddr(await resolveTarget(host), port),
+        bind: (family, onMessage): Promise<UdpSocket> =>
+          services.net.bindUdp({ hostname: family === "ipv6" ? "::" : "0.0.0.0", port: 0, onMessage }),
+        logger: services.logger,
+      });
+    },
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * The `run` command: configuration → app → listeners, signals, shutdown. Exit codes: 2 for configuration
+ * errors, 1 for runtime failures (SPEC §2).
+ *
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import process from "node:process";
+import { App, BackendConfigError, type AppListener } from "../app.ts";
+import { type Config, ConfigError, configError, loadConfig } from "../config/load.ts";
+import { STRATEGIES } from "../strategies/mod.ts";
+import { createLogger, type Logger } from "../logging/logger.ts";
+import { createMetrics } from "../metrics/metrics.ts";
+import { runtimeAdapter } from "../net/mod.ts";
+import type { NetAdapter } from "../net/types.ts";
+import { VERSION } from "../version.ts";
+
+/** Reads a text file, `undefined` when it does not exist. */
+export function readTextFileOrUndefined(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    if ((err as { code?: string }).code === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
+/** Loads the configuration from the process's arguments and environment. */
+export function loadProcessConfig(argv: readonly string[]): Config {
+  return loadConfig({
+    argv,
+    env: process.env,
+    cwd: process.cwd(),
+    readTextFile: readTextFileOrUndefined,
+    knownStrategies: STRATEGIES.map((s) => s.name),
+  });
+}
+
+/** Maps port bindings to the listeners to open (bindings with `listen=false` open none). */
+export function listenersOf(config: Config): AppListener[] {
+  const out: AppListener[] = [];
+  config.portBindings.forEach((b, i) => {
+    if (!b.listen) return;
+    if (b.localPort === "?") {
+      throw configError(
+        "port-binding",
+        b.spec,
+        config.sourceOf("port-binding", i),
+        "a local port of ? needs a NAT device to assign it; give a port number",
+      );
+    }
+    out.push({ transports: b.transports, hostname: b.bindAddress, port: b.localPort });
+  });
+  return out;
+}
+
+/** Builds the app from a loaded configuration; backend errors become ConfigErrors naming their source. */
+export function buildApp(config: Config, net: NetAdapter, logger: Logger): App {
+  const metrics = createMetrics(
+    config.logMetrics ? { onRecord: (n, v, l) => logger.trace(`metric ${n}=${v}`, l as Record<string, unknown>) } : {},
+  );
+  try {
+    return new App({
+      backends: config.backends,
+      listeners: listenersOf(config),
+      routingStrategy: config.routingStrategy,
+      selectionTimeout: config.selectionTimeout,
+      previewBufferLimit: config.previewBufferLimit,
+      queueLength: config.queueLength,
+      udpMaxSessions: config.udpMaxSessions,
+      maxConnections: config.maxConnections ?? Infinity,
+      maxConnectionsPerIp: config.maxConnectionsPerIp ?? Infinity,
+      shutdownGrace: config.shutdownGrace,
+    }, { net, logger, metrics });
+  } catch (err) {
+    if (err instanceof BackendConfigError) {
+      const spec = config.backends[err.index];
+      const text = `${spec.name}:${spec.protocol}`;
+      throw configError("backend", text, config.sourceOf("backend", err.index), err.message, err);
+    }
+    if (err instanceof RangeError && /routing strategy/.test(err.message)) {
+      throw configError("routing-strategy", config.routingStrategy, config.sourceOf("routing-strategy"), err.message);
+    }
+    throw err;
+  }
+}
+
+/**
+ * Runs pmmux until SIGINT/SIGTERM. Resolves with the process exit code.
+ */
+export async function run(argv: readonly string[]): Promise<number> {
+  let config: Config;
+  try {
+    config = loadProcessConfig(argv);
+  } catch (err) {
+    return fail(err);
+  }
+  const logger = createLogger({ level: config.verbosity, format: config.logFormat });
+  let app: App;
+  try {
+    const net = await runtimeAdapter();
+    app = buildApp(config, net, logger);
+    logger.info(`pmmux ${VERSION} on ${net.runtime}${config.configFile ? ` with ${config.configFile}` : ""}`);
+    await app.start();
+  } catch (err) {
+    return fail(err);
+  }
+  return await new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info(`${signal} received: stopping (grace ${config.shutdownGrace} ms)`);
+      app.stop(config.shutdownGrace).then(() => {
+        logger.info("Stopped");
+        resolve(0);
+      }, (err) => {
+        logger.error(`Shutdown failed: ${(err as Error).message}`);
+        resolve(1);
+      });
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
+}
+
+function fail(err: unknown): number {
+  if (err instanceof ConfigError) {
+    console.error(`pmmux: ${err.message}`);
+    return 2;
+  }
+  console.error(`pmmux: ${(err as Error)?.message ?? String(err)}`);
+  return 1;
+}

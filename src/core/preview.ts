@@ -1,0 +1,196 @@
+/**
+ * The replayable preview buffer (SPEC §4.3): every byte read while probing is kept, and the connection handed
+ * to the chosen backend replays them, byte for byte, before live data. Probing never consumes.
+ *
+ * @module
+ */
+import type { Conn, NetAddr } from "../net/types.ts";
+
+const INITIAL = 4096;
+
+/**
+ * Buffers the first bytes of a connection for probing.
+ *
+ * At most one read is outstanding on the underlying connection; if selection ends while a read is pending
+ * (deadline), the replaying connection from {@linkcode Preview.toConn} waits for that same read, so no byte is
+ * lost or reordered.
+ */
+export class Preview {
+  #conn: Conn;
+  #buf: Uint8Array = new Uint8Array(0);
+  #len = 0;
+  #limit: number;
+  #eof = false;
+  #error: unknown = undefined;
+  #pending: Promise<boolean> | null = null;
+  #handedOff = false;
+
+  /**
+   * @param conn the connection to read from
+   * @param limit stop reading for probes once this many bytes are buffered (`--preview-buffer-limit`)
+   */
+  constructor(conn: Conn, limit: number) {
+    this.#conn = conn;
+    this.#limit = limit;
+  }
+
+  /** The underlying connection. */
+  get conn(): Conn {
+    return this.#conn;
+  }
+
+  /** Every byte buffered so far (a view; valid until the next `fill()`). */
+  get bytes(): Uint8Array {
+    return this.#buf.subarray(0, this.#len);
+  }
+
+  /** Number of buffered bytes. */
+  get length(): number {
+    return this.#len;
+  }
+
+  /** True once the client sent FIN (or the read failed). */
+  get eof(): boolean {
+    return this.#eof;
+  }
+
+  /** True once no more bytes will be read for probing (FIN, error, or the buffer limit). */
+  get exhausted(): boolean {
+    return this.#eof || this.#len >= this.#limit;
+  }
+
+  /** True when a read is in flight. */
+  get pending(): boolean {
+    return this.#pending !== null;
+  }
+
+  /**
+   * Reads one more chunk into the buffer. Resolves true when bytes were added, false at FIN, on a read error
+   * or when the limit is reached. Calling it while a read is pending returns the same promise.
+   */
+  fill(): Promise<boolean> {
+    if (this.#pending) return this.#pending;
+    if (this.exhausted) return Promise.resolve(false);
+    const p = this.#conn.read().then(
+      (chunk) => {
+        this.#pending = null;
+        if (chunk === null) {
+          this.#eof = true;
+          return false;
+        }
+        this.#append(chunk);
+        return true;
+      },
+      (err) => {
+        this.#pending = null;
+        this.#eof = true;
+        this.#error = err;
+        return false;
+      },
+    );
+    this.#pending = p;
+    return p;
+  }
+
+  /** Drops the first `n` buffered bytes (a negotiator stripping a header it has parsed). */
+  consume(n: number): void {
+    if (n <= 0) return;
+    if (n > this.#len) throw new RangeError(`Cannot consume ${n} bytes: only ${this.#len} buffered`);
+    this.#buf.copyWithin(0, n, this.#len);
+    this.#len -= n;
+  }
+
+  /**
+   * The connection to hand to a backend: replays the buffered bytes, then continues with live data. May be
+   * called once.
+   */
+  toConn(): Conn {
+    if (this.#handedOff) throw new Error("Preview was already handed off");
+    this.#handedOff = true;
+    return new ReplayConn(this);
+  }
+
+  /** @internal used by ReplayConn */
+  async takeBuffered(): Promise<Uint8Array | null | undefined> {
+    if (this.#pending) await this.#pending;
+    if (this.#len > 0) {
+      const out = this.#buf.subarray(0, this.#len);
+      this.#len = 0;
+      this.#buf = new Uint8Array(0); // released for GC once the caller is done with `out`
+      return out;
+    }
+    if (this.#error !== undefined) {
+      const err = this.#error;
+      this.#error = undefined;
+      throw err;
+    }
+    if (this.#eof) return null;
+    return undefined;
+  }
+
+  #append(chunk: Uint8Array): void {
+    const need = this.#len + chunk.length;
+    if (need > this.#buf.length) {
+      let size = Math.max(INITIAL, this.#buf.length * 2);
+      while (size < need) size *= 2;
+      const next = new Uint8Array(size);
+      next.set(this.#buf.subarray(0, this.#len));
+      this.#buf = next;
+    }
+    this.#buf.set(chunk, this.#len);
+    this.#len = need;
+  }
+}
+
+/** A connection that first returns the preview's bytes, then reads the live connection. */
+class ReplayConn implements Conn {
+  #preview: Preview | null;
+  #conn: Conn;
+  #eofSeen = false;
+
+  constructor(preview: Preview) {
+    this.#preview = preview;
+    this.#conn = preview.conn;
+  }
+
+  get localAddr(): NetAddr {
+    return this.#conn.localAddr;
+  }
+
+  get remoteAddr(): NetAddr {
+    return this.#conn.remoteAddr;
+  }
+
+  get closed(): Promise<void> {
+    return this.#conn.closed;
+  }
+
+  async read(): Promise<Uint8Array | null> {
+    if (this.#preview) {
+      const got = await this.#preview.takeBuffered();
+      if (got === undefined) {
+        this.#preview = null;
+      } else if (got === null) {
+        this.#preview = null;
+        this.#eofSeen = true;
+        return null;
+      } else {
+        return got;
+      }
+    }
+    if (this.#eofSeen) return null;
+    return this.#conn.read();
+  }
+
+  write(chunk: Uint8Array): Promise<void> {
+    return this.#conn.write(chunk);
+  }
+
+  closeWrite(): Promise<void> {
+    return this.#conn.closeWrite();
+  }
+
+  close(): void {
+    this.#conn.close();
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Bidirectional relay (SPEC §4.5): two read→write pumps with backpressure (each awaits the write before the
+ * next read, so memory per connection is bounded by the adapters' buffers), half-close honoured, errors on one
+ * side close both, optional idle timeout.
+ *
+ * @module
+ */
+import type { Conn } from "../net/types.ts";
+
+/** Options for {@linkcode relay}. */
+export interface RelayOptions {
+  /** Close both sides after this many ms without traffic either way. @default undefined (none) */
+  idleTimeout?: number;
+  /** Aborting closes both sides (shutdown, forced backend removal). */
+  signal?: AbortSignal;
+}
+
+/** What a finished relay reports. */
+export interface RelayResult {
+  /** Bytes copied client → upstream. */
+  clientToUpstream: number;
+  /** Bytes copied upstream → client. */
+  upstreamToClient: number;
+  /** Who ended it: `client`, `upstream`, `error`, `idle`, `aborted`. */
+  reason: string;
+}
+
+interface Pump {
+  bytes: number;
+  chunks: number;
+  done: boolean;
+}
+
+/**
+ * Relays until both directions end. Never rejects; both connections are closed when it resolves.
+ *
+ * Cost: one promise pair per chunk; no per-chunk allocation of its own.
+ */
+export async function relay(client: Conn, upstream: Conn, options: RelayOptions = {}): Promise<RelayResult> {
+  const up: Pump = { bytes: 0, chunks: 0, done: false };
+  const down: Pump = { bytes: 0, chunks: 0, done: false };
+  let reason = "";
+  let firstEnd = "";
+  const closeBoth = (why: string) => {
+    if (!reason) reason = why;
+    client.close();
+    upstream.close();
+  };
+
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const idle = options.idleTimeout;
+  if (idle && idle > 0) {
+    // Sample the chunk counters instead of re-arming a timer per chunk (hot path stays plain).
+    const tick = Math.max(10, Math.floor(idle / 4));
+    let lastSeen = -1;
+    let quietSince = Date.now();
+    const check = () => {
+      const seen = up.chunks + down.chunks;
+      const now = Date.now();
+      if (seen !== lastSeen) {
+        lastSeen = seen;
+        quietSince = now;
+      } else if (now - quietSince >= idle) {
+        closeBoth("idle");
+        return;
+      }
+      timer = setTimeout(check, tick);
+    };
+    timer = setTimeout(check, tick);
+  }
+  const onAbort = () => closeBoth("aborted");
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+
+  const pump = async (src: Conn, dst: Conn, state: Pump, side: string) => {
+    try {
+      for (;;) {
+        const chunk = await src.read();
+        if (chunk === null) break;
+        state.chunks++;
+        state.bytes += chunk.length;
+        await dst.write(chunk);
+      }
+      state.done = true;
+      if (!firstEnd) firstEnd = side;
+      await dst.closeWrite();
+    } catch {
+      state.done = true;
+      closeBoth(reason || "error");
+    }
+  };
+
+  await Promise.all([pump(client, upstream, up, "client"), pump(upstream, client, down, "upstream")]);
+  if (timer !== undefined) clearTimeout(timer);
+  options.signal?.removeEventListener("abort", onAbort);
+  closeBoth(firstEnd || "error");
+  return { clientToUpstream: up.bytes, upstreamToClient: down.bytes, reason };
+}

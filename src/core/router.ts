@@ -1,0 +1,266 @@
+/**
+ * The TCP router (SPEC §4): accept → negotiator chain → probe and select with the deadline → backend.
+ *
+ * @module
+ */
+import type { ConnContext, Verdict } from "./backend.ts";
+import { Preview } from "./preview.ts";
+import type { BackendEntry, BackendTable } from "./registry.ts";
+import { decide } from "./select.ts";
+import type { Conn, NetAddr } from "../net/types.ts";
+import { formatAddr } from "../net/types.ts";
+import type { Negotiator } from "../negotiators/types.ts";
+import type { Strategy } from "../strategies/types.ts";
+import type { Logger } from "../logging/logger.ts";
+import type { Metrics } from "../metrics/metrics.ts";
+
+/** Options for {@linkcode TcpRouter}. */
+export interface TcpRouterOptions {
+  /** The TCP backends. */
+  table: BackendTable;
+  /** The routing strategy instance. */
+  strategy: Strategy;
+  /** Negotiators run on every connection after the listener's own (TLS). @default [] */
+  negotiators?: readonly Negotiator[];
+  /** ms from accept to decide (`--selection-timeout`). @default 5000 */
+  selectionTimeout?: number;
+  /** Bytes buffered for probing (`--preview-buffer-limit`). @default 65536 */
+  previewLimit?: number;
+  /** Global connection cap (`--max-connections`). @default Infinity */
+  maxConnections?: number;
+  /** Per-client-IP connection cap (`--max-connections-per-ip`). @default Infinity */
+  maxConnectionsPerIp?: number;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** What the router knows of the listener a connection came from. */
+export interface ListenerContext {
+  /** Negotiators of this listener (PROXY-protocol acceptance), run first. */
+  readonly negotiators: readonly Negotiator[];
+}
+
+let nextId = 0;
+
+/** Routes accepted TCP connections. */
+export class TcpRouter {
+  #o: Required<Omit<TcpRouterOptions, "logger" | "metrics" | "table" | "strategy">>;
+  #table: BackendTable;
+  #strategy: Strategy;
+  #log: Logger;
+  #accessLog: Logger;
+  #metrics: Metrics;
+  #open = new Set<{ conn: Conn; ctx: ConnContext }>();
+  #perIp = new Map<string, number>();
+  #shutdown = new AbortController();
+
+  constructor(options: TcpRouterOptions) {
+    this.#table = options.table;
+    this.#strategy = options.strategy;
+    this.#log = options.logger;
+    this.#accessLog = options.logger.child("access");
+    this.#metrics = options.metrics;
+    this.#o = {
+      negotiators: options.negotiators ?? [],
+      selectionTimeout: options.selectionTimeout ?? 5000,
+      previewLimit: options.previewLimit ?? 65536,
+      maxConnections: options.maxConnections ?? Infinity,
+      maxConnectionsPerIp: options.maxConnectionsPerIp ?? Infinity,
+    };
+  }
+
+  /** The TCP backend table. */
+  get table(): BackendTable {
+    return this.#table;
+  }
+
+  /** Replaces the strategy (config reload). */
+  set strategy(s: Strategy) {
+    this.#strategy = s;
+  }
+
+  /** Number of connections being probed or relayed. */
+  get openConnections(): number {
+    return this.#open.size;
+  }
+
+  /**
+   * Handles one accepted connection to its end. Never rejects: every failure is logged once and closes this
+   * connection only.
+   */
+  async handle(conn: Conn, listener: ListenerContext): Promise<void> {
+    const started = Date.now();
+    const id = ++nextId;
+    const ctx: ConnContext = {
+      id,
+      props: baseProps(conn.localAddr, conn.remoteAddr),
+      client: conn.remoteAddr,
+      local: conn.localAddr,
+      signal: this.#shutdown.signal,
+      ingressBytes: 0,
+      egressBytes: 0,
+      closeReason: "",
+    };
+    const rec = { conn, ctx };
+    this.#metrics.add("router.connection.total", 1, { protocol: "Tcp" });
+    if (this.#open.size >= this.#o.maxConnections) {
+      this.#fail(conn, ctx, "max-connections");
+      return;
+    }
+    this.#open.add(rec);
+    let ipKey: string | undefined;
+    let entry: BackendEntry | null = null;
+    try {
+      const deadlineAt = started + this.#o.selectionTimeout;
+      let preview: Preview | null = new Preview(conn, this.#o.previewLimit);
+      for (const n of listener.negotiators) {
+        preview = await n.negotiate(preview, ctx, deadlineAt);
+        if (!preview) return;
+      }
+      ipKey = ctx.client.ip;
+      const perIp = (this.#perIp.get(ipKey) ?? 0) + 1;
+      this.#perIp.set(ipKey, perIp);
+      if (perIp > this.#o.maxConnectionsPerIp) {
+        this.#fail(conn, ctx, "max-connections-per-ip");
+        return;
+      }
+      for (const n of this.#o.negotiators) {
+        preview = await n.negotiate(preview, ctx, deadlineAt);
+        if (!preview) return;
+      }
+      entry = await this.#select(preview, ctx, deadlineAt, started);
+      if (!entry) {
+        this.#fail(conn, ctx, "no-backend");
+        return;
+      }
+      const labels = { backend: entry.name, protocol: "Tcp" };
+      this.#metrics.add("router.connection.routed", 1, labels);
+      this.#metrics.add("backend.connection.accepted", 1, labels);
+      entry.requests++;
+      entry.active++;
+      this.#metrics.set("backend.connections.active", entry.active, labels);
+      const live = preview.toConn();
+      rec.conn = live;
+      try {
+        await entry.handler.handleTcp!(live, ctx);
+      } finally {
+        live.close();
+        entry.active--;
+        this.#metrics.set("backend.connections.active", entry.active, labels);
+        this.#metrics.add("backend.connection.closed", 1, {
+          ...labels,
+          initiator: ctx.closeReason || "unknown",
+        });
+        this.#metrics.add("client.ingress.bytes", ctx.ingressBytes, labels);
+        this.#metrics.add("client.egress.bytes", ctx.egressBytes, labels);
+      }
+    } catch (err) {
+      ctx.closeReason ||= "error";
+      this.#log.warn(
+        `Connection ${id} from ${formatAddr(ctx.client)} failed: ${(err as Error)?.message ?? err}`,
+      );
+      conn.close();
+    } finally {
+      this.#open.delete(rec);
+      if (ipKey !== undefined) {
+        const n = (this.#perIp.get(ipKey) ?? 1) - 1;
+        if (n <= 0) this.#perIp.delete(ipKey);
+        else this.#perIp.set(ipKey, n);
+      }
+      if (entry && this.#accessLog.enabled("information")) {
+        this.#accessLog.info(
+          `${formatAddr(ctx.client)} -> ${entry.name} in=${ctx.ingressBytes} out=${ctx.egressBytes} ms=${
+            Date.now() - started
+          } close=${ctx.closeReason || "unknown"}`,
+        );
+      }
+    }
+  }
+
+  /** Closes every open connection (end of the shutdown grace period). */
+  closeAll(): void {
+    this.#shutdown.abort();
+    for (const { conn } of this.#open) conn.close();
+  }
+
+  async #select(preview: Preview, ctx: ConnContext, deadlineAt: number, started: number) {
+    const entries = this.#table.entries;
+    const answers: (Verdict | undefined)[] = [];
+    const sctx = { clientIp: ctx.client.ip };
+    let timedOut = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let deadline: Promise<boolean> | undefined;
+    try {
+      for (;;) {
+        const input = { bytes: preview.bytes, props: ctx.props, final: timedOut || preview.exhausted };
+        const d = decide(entries, input, this.#strategy, sctx, answers);
+        if (d !== "more") {
+          const ms = Date.now() - started;
+          this.#metrics.observe("router.selection.duration", ms, { protocol: "Tcp" });
+          if (this.#log.enabled("debug")) this.#logDecision(ctx, entries, answers, preview, d, ms, timedOut);
+          return d;
+        }
+        if (!deadline) {
+          deadline = new Promise((resolve) => {
+            timer = setTimeout(() => {
+              timedOut = true;
+              resolve(false);
+            }, Math.max(0, deadlineAt - Date.now()));
+          });
+        }
+        await Promise.race([preview.fill(), deadline]);
+      }
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+  }
+
+  #logDecision(
+    ctx: ConnContext,
+    entries: readonly BackendEntry[],
+    answers: (Verdict | undefined)[],
+    preview: Preview,
+    chosen: BackendEntry | null,
+    ms: number,
+    timedOut: boolean,
+  ): void {
+    const asked = entries.map((e, i) =>
+      `${e.name}=${
+        e.routable
+          ? (answers[i] ?? "not-asked")
+          : `skipped(${e.active >= e.maxConnections ? "full" : e.status})`
+      }`
+    ).join(" ");
+    this.#log.debug(
+      `Connection ${ctx.id} from ${formatAddr(ctx.client)} -> ${
+        chosen?.name ?? "(none)"
+      }: ${asked}; bytes=${preview.length}${preview.eof ? " eof" : ""}${
+        timedOut ? " deadline" : ""
+      } ms=${ms}`,
+    );
+  }
+
+  #fail(conn: Conn, ctx: ConnContext, reason: string): void {
+    ctx.closeReason = reason;
+    this.#metrics.add("router.connection.failed", 1, { reason, protocol: "Tcp" });
+    this.#log.info(`Connection ${ctx.id} from ${formatAddr(ctx.client)} closed: ${reason}`);
+    conn.close();
+  }
+}
+
+/** The core connection properties (SPEC §4.2). */
+export function baseProps(
+  local: NetAddr,
+  remote: NetAddr,
+  type: "stream" | "dgram" = "stream",
+): Map<string, string> {
+  return new Map([
+    ["socket.address-family", local.family === "ipv6" ? "internetworkv6" : "internetwork"],
+    ["socket.type", type],
+    ["socket.protocol-type", type === "stream" ? "tcp" : "udp"],
+    ["socket.local-ip", local.ip],
+    ["socket.local-port", String(local.port)],
+    ["socket.remote-ip", remote.ip],
+    ["socket.remote-port", String(remote.port)],
+  ]);
+}

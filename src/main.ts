@@ -1,0 +1,38 @@
+/**
+ * pmmux entry point: `deno run -A --unstable-net src/main.ts <options>` or `bun src/main.ts <options>`.
+ *
+ * @module
+ */
+import process from "node:process";
+import { parseCommand } from "./cli/args.ts";
+import { renderHelp } from "./cli/help.ts";
+import { run } from "./cli/run.ts";
+import { ConfigError } from "./config/load.ts";
+import { runtimeName } from "./net/mod.ts";
+import { VERSION } from "./version.ts";
+
+async function main(argv: string[]): Promise<number> {
+  let command;
+  try {
+    command = parseCommand(argv);
+  } catch (err) {
+    console.error(`pmmux: ${(err as Error).message}`);
+    return err instanceof ConfigError ? 2 : 1;
+  }
+  switch (command.command) {
+    case "help":
+      console.log(renderHelp({ version: VERSION, topic: command.topic }));
+      return 0;
+    case "version":
+      console.log(`pmmux ${VERSION}\nruntime: ${runtimeName()}`);
+      return 0;
+    case "run":
+      return await run(command.argv);
+    default:
+      console.error(`pmmux: "${command.command}" is not available yet`);
+      return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
+process.exit(process.exitCode);

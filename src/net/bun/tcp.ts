@@ -1,0 +1,162 @@
+/**
+ * TCP on Bun: `Bun.listen`/`Bun.connect` with half-open sockets. Bun is callback-driven, so each connection
+ * queues incoming chunks for `read()` (pausing the socket past a bound) and keeps the unwritten rest of a
+ * chunk until the `drain` callback.
+ *
+ * @module
+ */
+import type { BunListener, BunSocket, BunSocketHandler } from "./bun_types.d.ts";
+import type { Conn, ConnectTcpOptions, ListenTcpOptions, NetAddr, TcpListener } from "../types.ts";
+import { netAddr } from "../types.ts";
+import { errorCode, hostPort, netError } from "../errors.ts";
+import { BunConn } from "./conn.ts";
+
+/** Whoever gets a socket's `open` callback: a listener, or a connect attempt. */
+interface Opener {
+  opened(socket: BunSocket<Owner>): Owner;
+}
+type Owner = Opener | BunConn;
+
+/** One handler table for all sockets: per-connection state lives in `socket.data`, so no closures per socket. */
+const HANDLERS: BunSocketHandler<Owner> = {
+  open(socket) {
+    socket.data = (socket.data as Opener).opened(socket);
+  },
+  data(socket, chunk) {
+    (socket.data as BunConn).onData(chunk);
+  },
+  drain(socket) {
+    (socket.data as BunConn).onDrain();
+  },
+  end(socket) {
+    if (socket.data instanceof BunConn) socket.data.onEnd();
+  },
+  error(socket, error) {
+    if (socket.data instanceof BunConn) socket.data.onError(error);
+  },
+  close(socket, error) {
+    if (socket.data instanceof BunConn) socket.data.onClose(error);
+  },
+  connectError() {/* the promise of Bun.connect rejects too */},
+};
+
+/** A {@linkcode TcpListener} over `Bun.listen`. Bun accepts eagerly, so `backlog` has no effect. */
+export class BunTcpListener implements TcpListener, Opener {
+  #listener: BunListener | null = null;
+  #addr: NetAddr = netAddr("0.0.0.0", 0);
+  #ready: BunConn[] = [];
+  #acceptor: PromiseWithResolvers<Conn | null> | null = null;
+  #isClosed = false;
+
+  /** Binds; throws the runtime's error. */
+  listen(hostname: string, port: number): void {
+    const listener = Bun.listen<Owner>({
+      hostname,
+      port,
+      allowHalfOpen: true,
+      binaryType: "uint8array",
+      data: this,
+      socket: HANDLERS,
+    });
+    const bound: { address?: string; port?: number } = {};
+    listener.getsockname(bound);
+    this.#listener = listener;
+    this.#addr = netAddr(bound.address ?? listener.hostname, bound.port ?? listener.port);
+  }
+
+  /** The bound address. */
+  get addr(): NetAddr {
+    return this.#addr;
+  }
+
+  /** @internal Called by the `open` handler: queues the new connection for `accept()`. */
+  opened(socket: BunSocket<Owner>): Owner {
+    const conn = new BunConn(socket);
+    if (this.#isClosed) {
+      conn.close();
+    } else if (this.#acceptor !== null) {
+      this.#acceptor.resolve(conn);
+      this.#acceptor = null;
+    } else this.#ready.push(conn);
+    return conn;
+  }
+
+  /** Resolves with the next connection (its early bytes are buffered); `null` once closed. */
+  accept(): Promise<Conn | null> {
+    if (this.#ready.length > 0) return Promise.resolve(this.#ready.shift()!);
+    if (this.#isClosed) return Promise.resolve(null);
+    this.#acceptor = Promise.withResolvers<Conn | null>();
+    return this.#acceptor.promise;
+  }
+
+  /** Stops listening and closes connections nobody accepted yet; accepted ones stay open. */
+  close(): void {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    this.#listener?.stop(false);
+    for (const conn of this.#ready.splice(0)) conn.close();
+    this.#acceptor?.resolve(null);
+    this.#acceptor = null;
+  }
+}
+
+/** Binds a TCP listener; rejects with a message naming the address and the reason. */
+export function listenTcp(options: ListenTcpOptions): Promise<TcpListener> {
+  const listener = new BunTcpListener();
+  try {
+    listener.listen(options.hostname, options.port);
+  } catch (error) {
+    const target = hostPort(options.hostname, options.port);
+    return Promise.reject(netError("Cannot listen on", target, errorCode(error), error));
+  }
+  return Promise.resolve(listener);
+}
+
+/** A pending `Bun.connect`: makes the connection on `open`, or drops the socket if aborted meanwhile. */
+class ConnectAttempt implements Opener {
+  aborted = false;
+  conn: BunConn | null = null;
+
+  opened(socket: BunSocket<Owner>): Owner {
+    if (this.aborted) {
+      socket.terminate();
+      return this;
+    }
+    return this.conn = new BunConn(socket);
+  }
+}
+
+/** Connects; an abort rejects at once with `signal.reason` and drops the socket if it opens later. */
+export async function connectTcp(options: ConnectTcpOptions): Promise<Conn> {
+  const { hostname, port, signal } = options;
+  signal?.throwIfAborted();
+  const attempt = new ConnectAttempt();
+  const target = hostPort(hostname, port);
+  const connecting = Bun.connect<Owner>({
+    hostname,
+    port,
+    allowHalfOpen: true,
+    binaryType: "uint8array",
+    data: attempt,
+    socket: HANDLERS,
+  }).then(
+    () => attempt.conn!,
+    (error) => Promise.reject(netError("Cannot connect to", target, errorCode(error), error)),
+  );
+  if (signal === undefined) return await connecting;
+  const { promise, resolve, reject } = Promise.withResolvers<Conn>();
+  const onAbort = () => {
+    attempt.aborted = true;
+    attempt.conn?.close();
+    reject(signal.reason);
+  };
+  signal.addEventListener("abort", onAbort, { once: true });
+  connecting.then(resolve, reject);
+  try {
+    const conn = await promise;
+    if (signal.aborted) throw signal.reason;
+    return conn;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}

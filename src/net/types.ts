@@ -1,0 +1,159 @@
+/**
+ * Runtime-neutral socket interfaces. Everything outside `src/net/<runtime>/` works on these only, so a
+ * negotiator can hand the router a wrapped connection (TLS-decrypted, PROXY-header-stripped) in place of a
+ * raw socket.
+ *
+ * @module
+ */
+
+/** IP address family of an endpoint. */
+export type AddressFamily = "ipv4" | "ipv6";
+
+/** A network endpoint. `ip` is a literal without brackets (`127.0.0.1`, `::1`). */
+export interface NetAddr {
+  /** IP literal. IPv4-mapped IPv6 addresses (`::ffff:1.2.3.4`) are reported as plain IPv4. */
+  readonly ip: string;
+  /** Port number. */
+  readonly port: number;
+  /** Address family of `ip`. */
+  readonly family: AddressFamily;
+}
+
+/**
+ * A connected, bidirectional byte stream (TCP or something layered on it).
+ *
+ * Contract:
+ * - `read()` resolves with the next chunk, or `null` at end of stream (the peer sent FIN). The chunk is only
+ *   valid until the next call to `read()`: implementations may reuse its memory. At most one read is pending.
+ * - `write()` resolves once the whole chunk has been handed to the transport, so awaiting it gives
+ *   backpressure; the caller may reuse the chunk afterwards. At most one write is pending.
+ * - `closeWrite()` sends FIN after pending writes; reading continues (half-close). It never rejects: on a
+ *   closed or broken connection there is nothing left to shut down.
+ * - `close()` releases the connection at once; pending reads resolve `null` or reject, pending writes reject.
+ *   It never throws and may be called more than once. Reads after it resolve `null`, writes reject.
+ * - Errors (reset, broken pipe) reject the pending `read()`/`write()` with an `Error` carrying a POSIX-style
+ *   `code` (`ECONNRESET`, `EPIPE`); they never surface as unhandled rejections. A reset may also just end
+ *   the stream (`null`): Deno reports some resets that way.
+ * - `closed` never rejects. It resolves on `close()`, after an error, or once both directions have ended
+ *   (EOF read and FIN sent). Some runtimes (Deno) notice a peer's close only by reading.
+ */
+export interface Conn {
+  /** The local endpoint (the real destination the client connected to). */
+  readonly localAddr: NetAddr;
+  /** The remote endpoint. */
+  readonly remoteAddr: NetAddr;
+  /** Reads the next chunk; `null` at end of stream. */
+  read(): Promise<Uint8Array | null>;
+  /** Writes the whole chunk; resolves when the chunk may be reused. */
+  write(chunk: Uint8Array): Promise<void>;
+  /** Shuts down the write half (FIN). */
+  closeWrite(): Promise<void>;
+  /** Closes both halves at once. */
+  close(): void;
+  /** Resolves when the connection is fully closed (by either side or by `close()`). */
+  readonly closed: Promise<void>;
+}
+
+/** A TCP listening socket. */
+export interface TcpListener {
+  /** The bound address (with the real port when 0 was asked for). */
+  readonly addr: NetAddr;
+  /**
+   * Resolves with the next accepted connection, or `null` once the listener is closed. Rejects on a
+   * transient accept error (too many open files); the listener stays usable, so call again after a pause.
+   */
+  accept(): Promise<Conn | null>;
+  /** Stops accepting; a pending `accept()` resolves `null`. Established connections are not affected. */
+  close(): void;
+}
+
+/** Options for {@linkcode NetAdapter.listenTcp}. */
+export interface ListenTcpOptions {
+  /** Address to bind (`0.0.0.0`, `::`, `127.0.0.1`). */
+  hostname: string;
+  /** Port; 0 picks a free one. */
+  port: number;
+  /** Listen backlog; best effort (Bun accepts eagerly and has no such option). @default 100 */
+  backlog?: number;
+}
+
+/** Options for {@linkcode NetAdapter.connectTcp}. */
+export interface ConnectTcpOptions {
+  /** IP literal or host name. */
+  hostname: string;
+  /** Port. */
+  port: number;
+  /** Aborts the connection attempt: the promise rejects with `signal.reason` and any half-open socket is closed. */
+  signal?: AbortSignal;
+}
+
+/** A datagram received on a {@linkcode UdpSocket}. It must not throw (an exception is swallowed). */
+export type UdpHandler = (data: Uint8Array, from: NetAddr) => void;
+
+/**
+ * A bound UDP socket.
+ *
+ * Contract: every received datagram is delivered to the handler given at creation, whole, with its sender.
+ * The handler may keep `data` (implementations hand over a fresh buffer per datagram). `send()` never throws:
+ * a datagram that cannot be sent is dropped and counted by the caller via the returned `false`. Sending may
+ * complete asynchronously (Deno): do not modify `data` after the call. `true` means queued, not delivered.
+ */
+export interface UdpSocket {
+  /** The bound address. */
+  readonly addr: NetAddr;
+  /** Sends one datagram; returns false when it was dropped (socket closed, kernel refused). */
+  send(data: Uint8Array, to: NetAddr): boolean;
+  /** Closes the socket; no more datagrams are delivered. */
+  close(): void;
+}
+
+/** Options for {@linkcode NetAdapter.bindUdp}. */
+export interface BindUdpOptions {
+  /** Address to bind (`0.0.0.0`, `::`, `127.0.0.1`). */
+  hostname: string;
+  /** Port; 0 picks a free one. */
+  port: number;
+  /** Called for each received datagram. */
+  onMessage: UdpHandler;
+}
+
+/** The capabilities one runtime provides. Chosen once at startup and passed to everything that needs it. */
+export interface NetAdapter {
+  /** Runtime name, for logs and `--version`. */
+  readonly runtime: "deno" | "bun";
+  /**
+   * Opens a TCP listener. Rejects with a message naming the address and the reason
+   * (`Cannot listen on "127.0.0.1:80": address already in use`) and a `code` (`EADDRINUSE`).
+   */
+  listenTcp(options: ListenTcpOptions): Promise<TcpListener>;
+  /** Opens a TCP connection. Rejects with a message naming the address and a `code` (`ECONNREFUSED`). */
+  connectTcp(options: ConnectTcpOptions): Promise<Conn>;
+  /** Binds a UDP socket. Rejects like {@linkcode NetAdapter.listenTcp}. */
+  bindUdp(options: BindUdpOptions): Promise<UdpSocket>;
+}
+
+/**
+ * Normalises an IP literal: strips brackets and the IPv4-mapped prefix, lower-cases IPv6.
+ *
+ * @example normalizeIp("::ffff:127.0.0.1") // "127.0.0.1"
+ */
+export function normalizeIp(ip: string): string {
+  let s = ip;
+  if (s.startsWith("[") && s.endsWith("]")) s = s.slice(1, -1);
+  const zone = s.indexOf("%");
+  if (zone >= 0) s = s.slice(0, zone);
+  s = s.toLowerCase();
+  if (s.startsWith("::ffff:") && s.indexOf(".") > 0) s = s.slice(7);
+  return s;
+}
+
+/** Builds a {@linkcode NetAddr} from an IP literal and a port. */
+export function netAddr(ip: string, port: number): NetAddr {
+  const n = normalizeIp(ip);
+  return { ip: n, port, family: n.includes(":") ? "ipv6" : "ipv4" };
+}
+
+/** Formats an address as `ip:port`, with brackets for IPv6. */
+export function formatAddr(addr: NetAddr): string {
+  return addr.family === "ipv6" ? `[${addr.ip}]:${addr.port}` : `${addr.ip}:${addr.port}`;
+}

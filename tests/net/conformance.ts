@@ -1,0 +1,298 @@
+/**
+ * The shared conformance suite of the socket adapters: every {@linkcode NetAdapter} must pass it, on loopback
+ * only. Both test runners fail a test on an unhandled rejection, so scenarios that provoke errors end with a
+ * short pause for stray rejections to surface inside the test that caused them.
+ *
+ * @module
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import type { Conn } from "../../src/net/types.ts";
+import {
+  assertAddr,
+  type MakeAdapter,
+  MiB,
+  readAll,
+  readExactly,
+  sameBytes,
+  sleep,
+  startEcho,
+  within,
+} from "./helpers.ts";
+import { tcpFailureConformance } from "./conformance_failures.ts";
+import { udpConformance } from "./conformance_udp.ts";
+
+export type { MakeAdapter };
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Registers the conformance tests of one adapter with `node:test`.
+ *
+ * @param name Shown in test names (`deno`, `bun`).
+ * @param makeAdapter Returns the adapter under test.
+ * @example adapterConformance("deno", denoAdapter)
+ */
+export function adapterConformance(name: string, makeAdapter: MakeAdapter): void {
+  describe(`${name} socket adapter`, () => {
+    tcpBasics(makeAdapter);
+    tcpFlow(makeAdapter);
+    tcpFailureConformance(makeAdapter);
+    udpConformance(makeAdapter);
+  });
+}
+
+function tcpBasics(makeAdapter: MakeAdapter): void {
+  test("echoes a chunk round trip and reports both endpoints", { timeout: 10_000 }, async () => {
+    const net = await makeAdapter();
+    const echo = await startEcho(net);
+    const conn = await net.connectTcp({ hostname: "127.0.0.1", port: echo.port });
+    try {
+      assertAddr(conn.remoteAddr, "127.0.0.1", "ipv4");
+      assert.equal(conn.remoteAddr.port, echo.port);
+      assertAddr(conn.localAddr, "127.0.0.1", "ipv4");
+      await conn.write(encoder.encode("hello"));
+      assert.equal(decoder.decode(await within(readExactly(conn, 5), 2000, "echo")), "hello");
+      await conn.closeWrite();
+      assert.equal(await within(conn.read(), 2000, "EOF"), null);
+      await within(echo.conns[0].closed, 2000, "server side closed");
+      assert.deepEqual(echo.conns[0].remoteAddr, conn.localAddr);
+      assert.equal(echo.errors, 0);
+    } finally {
+      conn.close();
+      await echo.stop();
+    }
+  });
+
+  test("buffers bytes that arrive before accept() and read() are called", { timeout: 10_000 }, async () => {
+    const net = await makeAdapter();
+    const listener = await net.listenTcp({ hostname: "127.0.0.1", port: 0 });
+    const client = await net.connectTcp({ hostname: "127.0.0.1", port: listener.addr.port });
+    try {
+      await client.write(encoder.encode("early bytes"));
+      await client.closeWrite();
+      await sleep(100);
+      const server = await within(listener.accept(), 2000, "accept");
+      assert.ok(server !== null);
+      assert.equal(decoder.decode(await within(readAll(server), 2000, "read")), "early bytes");
+      server.close();
+    } finally {
+      client.close();
+      listener.close();
+    }
+  });
+
+  test(
+    "half-close: the server replies after the client's FIN and both ends close",
+    { timeout: 10_000 },
+    async () => {
+      const net = await makeAdapter();
+      const listener = await net.listenTcp({ hostname: "127.0.0.1", port: 0 });
+      const client = await net.connectTcp({ hostname: "127.0.0.1", port: listener.addr.port });
+      const server = (await listener.accept())!;
+      try {
+        await client.write(encoder.encode("question"));
+        await client.closeWrite();
+        const question = await within(readAll(server), 2000, "server reads to EOF");
+        await server.write(encoder.encode(`got ${question.length} bytes`));
+        await server.closeWrite();
+        assert.equal(
+          decoder.decode(await within(readAll(client), 2000, "client reads to EOF")),
+          "got 8 bytes",
+        );
+        await within(Promise.all([client.closed, server.closed]), 2000, "closed after both FINs");
+        await client.closeWrite(); // on a closed connection: a no-op, no throw
+      } finally {
+        client.close();
+        server.close();
+        listener.close();
+      }
+    },
+  );
+
+  test(
+    "a server that closes after N bytes is read as exactly N bytes then EOF",
+    { timeout: 10_000 },
+    async () => {
+      const net = await makeAdapter();
+      const listener = await net.listenTcp({ hostname: "127.0.0.1", port: 0 });
+      const client = await net.connectTcp({ hostname: "127.0.0.1", port: listener.addr.port });
+      const server = (await listener.accept())!;
+      const n = 300_001;
+      try {
+        const payload = new Uint8Array(n).map((_, i) => i % 251);
+        await server.write(payload);
+        server.close();
+        await within(server.closed, 1000, "closed after close()");
+        const got = await within(readAll(client), 5000, "client reads to EOF");
+        assert.equal(got.length, n);
+        assert.ok(sameBytes(got, payload), "payload differs");
+        assert.equal(await client.read(), null);
+      } finally {
+        client.close();
+        listener.close();
+      }
+    },
+  );
+
+  test("listens on :: and connects to ::1, 127.0.0.1 and localhost", { timeout: 10_000 }, async () => {
+    const net = await makeAdapter();
+    const echo = await startEcho(net, "::");
+    try {
+      assert.equal(echo.listener.addr.family, "ipv6");
+      const cases: [string, string, "ipv4" | "ipv6"][] = [["::1", "::1", "ipv6"], [
+        "127.0.0.1",
+        "127.0.0.1",
+        "ipv4",
+      ]];
+      for (const [host, ip, family] of cases) {
+        const conn = await net.connectTcp({ hostname: host, port: echo.port });
+        assertAddr(conn.remoteAddr, ip, family);
+        await conn.write(encoder.encode(host));
+        assert.equal(decoder.decode(await within(readExactly(conn, host.length), 2000, host)), host);
+        const accepted = echo.conns.find((c) => c.remoteAddr.port === conn.localAddr.port)!;
+        assertAddr(accepted.remoteAddr, ip, family); // IPv4-mapped peers are reported as IPv4
+        conn.close();
+      }
+      const local = await net.connectTcp({ hostname: "localhost", port: echo.port });
+      await local.write(encoder.encode("x"));
+      assert.equal(decoder.decode(await within(readExactly(local, 1), 2000, "localhost")), "x");
+      local.close();
+    } finally {
+      await echo.stop();
+    }
+  });
+
+  test("a closed listener resolves a pending accept() with null and spares accepted connections", {
+    timeout: 10_000,
+  }, async () => {
+    const net = await makeAdapter();
+    const echo = await startEcho(net);
+    const conn = await net.connectTcp({ hostname: "127.0.0.1", port: echo.port });
+    try {
+      await conn.write(encoder.encode("a"));
+      await within(readExactly(conn, 1), 2000, "first echo");
+      echo.listener.close();
+      echo.listener.close();
+      assert.equal(await within(echo.listener.accept(), 1000, "accept after close"), null);
+      await conn.write(encoder.encode("b"));
+      assert.equal(decoder.decode(await within(readExactly(conn, 1), 2000, "echo after close")), "b");
+    } finally {
+      conn.close();
+      await echo.stop();
+    }
+  });
+}
+
+function tcpFlow(makeAdapter: MakeAdapter): void {
+  test("carries 64 MiB each way unchanged through an echo server", { timeout: 120_000 }, async () => {
+    const net = await makeAdapter();
+    const echo = await startEcho(net);
+    const conn = await net.connectTcp({ hostname: "127.0.0.1", port: echo.port });
+    const total = 64 * MiB;
+    const block = crypto.getRandomValues(new Uint8Array(64 * 1024));
+    const view = new DataView(block.buffer);
+    const sent = createHash("sha256");
+    const received = createHash("sha256");
+    const started = performance.now();
+    try {
+      const writer = (async () => {
+        for (let i = 0; i < total / block.length; i++) {
+          view.setUint32(0, i);
+          sent.update(block);
+          await conn.write(block);
+        }
+        await conn.closeWrite();
+      })();
+      let got = 0;
+      for (let chunk = await conn.read(); chunk !== null; chunk = await conn.read()) {
+        received.update(chunk);
+        got += chunk.length;
+        assert.ok(got <= total, "more bytes than sent");
+      }
+      await writer;
+      const seconds = (performance.now() - started) / 1000;
+      assert.equal(got, total);
+      assert.equal(received.digest("hex"), sent.digest("hex"));
+      console.log(
+        `64 MiB each way in ${seconds.toFixed(2)} s: ${(64 / seconds).toFixed(0)} MiB/s per direction`,
+      );
+      assert.equal(echo.errors, 0);
+    } finally {
+      conn.close();
+      await echo.stop();
+    }
+  });
+
+  test(
+    "write() stalls against a peer that does not read, then resumes losslessly",
+    { timeout: 60_000 },
+    async () => {
+      const net = await makeAdapter();
+      const listener = await net.listenTcp({ hostname: "127.0.0.1", port: 0 });
+      const client = await net.connectTcp({ hostname: "127.0.0.1", port: listener.addr.port });
+      const server = (await listener.accept())!;
+      const chunk = new Uint8Array(64 * 1024).fill(7);
+      let accepted = 0;
+      let stalled: Promise<void> | null = null;
+      try {
+        for (let i = 0; i < 1024 && stalled === null; i++) {
+          const writing = client.write(chunk);
+          const done = await Promise.race([writing.then(() => true), sleep(300).then(() => false)]);
+          if (done) accepted += chunk.length;
+          else stalled = writing;
+        }
+        assert.ok(stalled !== null, `write never stalled after ${accepted} bytes`);
+        console.log(`write() stalled after ${(accepted / MiB).toFixed(1)} MiB`);
+        assert.ok(accepted <= 32 * MiB, `${accepted} bytes buffered before the write stalled`);
+        const reading = readAll(server, 64 * MiB);
+        await within(stalled, 5000, "stalled write resumes");
+        await client.closeWrite();
+        const all = await within(reading, 10_000, "server drains");
+        assert.equal(all.length, accepted + chunk.length);
+        assert.ok(all.every((b) => b === 7));
+      } finally {
+        client.close();
+        server.close();
+        listener.close();
+      }
+    },
+  );
+
+  test(
+    "opens and closes 500 connections in bursts of 100 without an error",
+    { timeout: 60_000 },
+    async () => {
+      const net = await makeAdapter();
+      const echo = await startEcho(net);
+      let errors = 0;
+      const one = async (i: number) => {
+        let conn: Conn | undefined;
+        try {
+          conn = await net.connectTcp({ hostname: "127.0.0.1", port: echo.port });
+          const msg = encoder.encode(`#${i}`);
+          await conn.write(msg);
+          const back = await within(readExactly(conn, msg.length), 10_000, `echo ${i}`);
+          if (decoder.decode(back) !== `#${i}`) errors++;
+        } catch {
+          errors++;
+        } finally {
+          conn?.close();
+        }
+      };
+      try {
+        for (let burst = 0; burst < 5; burst++) {
+          await Promise.all(Array.from({ length: 100 }, (_, i) => one(burst * 100 + i)));
+        }
+        assert.equal(errors, 0);
+        assert.equal(echo.conns.length, 500);
+        await sleep(100);
+        assert.equal(echo.errors, 0);
+      } finally {
+        await echo.stop();
+      }
+    },
+  );
+}
