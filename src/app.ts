@@ -12,6 +12,8 @@ import { Listeners, type OpenListener } from "./core/listeners.ts";
 import { BACKENDS } from "./backends/mod.ts";
 import { STRATEGIES, type StrategyFactory } from "./strategies/mod.ts";
 import type { Negotiator } from "./negotiators/types.ts";
+import { HealthMonitor } from "./health/monitor.ts";
+import type { HealthCheckSpec } from "./config/spec.ts";
 import type { NetAdapter } from "./net/types.ts";
 import type { Logger } from "./logging/logger.ts";
 import type { Metrics } from "./metrics/metrics.ts";
@@ -62,6 +64,8 @@ export interface AppOptions {
   strategies?: readonly StrategyFactory[];
   /** Negotiators run on every TCP connection (TLS). @default [] */
   negotiators?: readonly Negotiator[];
+  /** Health-check specs (`-z`). @default [] */
+  healthChecks?: readonly HealthCheckSpec[];
 }
 
 /** Injected services. */
@@ -76,6 +80,7 @@ export class App {
   readonly tcp: TcpRouter;
   readonly udp: UdpRouter;
   readonly listeners: Listeners;
+  readonly health: HealthMonitor;
   readonly services: AppServices;
   #options: AppOptions;
   #protocols: readonly BackendProtocol[];
@@ -128,6 +133,12 @@ export class App {
       logger: services.logger.child("router.udp"),
       metrics: services.metrics,
     });
+    this.health = new HealthMonitor({
+      tables: [tcpTable, udpTable],
+      specs: options.healthChecks,
+      logger: services.logger.child("health"),
+      metrics: services.metrics,
+    });
     this.listeners = new Listeners({
       net: services.net,
       tcp: this.tcp,
@@ -139,6 +150,7 @@ export class App {
 
   /** Opens every configured listener; on a bind failure closes those opened and rethrows. */
   async start(): Promise<OpenListener[]> {
+    this.health.sync();
     const opened: OpenListener[] = [];
     try {
       for (const l of this.#options.listeners) {
@@ -174,6 +186,7 @@ export class App {
       }
     }
     for (const e of entries) this.table(e.transport).add(e);
+    this.health.sync();
     this.#log.info(`Backend "${spec.name}" (${spec.protocol}) added`);
     return entries;
   }
@@ -194,6 +207,7 @@ export class App {
       );
     }
     const old = table.replace(entry);
+    this.health.sync();
     this.#log.info(`Backend "${spec.name}" replaced; the old one drains`);
     void this.#retire(old, true, drainTimeout);
     return entry;
@@ -208,6 +222,7 @@ export class App {
   ): BackendEntry | undefined {
     const old = this.table(transport).remove(name);
     if (!old) return undefined;
+    this.health.sync();
     this.#log.info(`Backend "${name}" removed (${drain ? "draining" : "closing connections"})`);
     void this.#retire(old, drain, drainTimeout);
     return old;
@@ -233,6 +248,7 @@ export class App {
    */
   stop(grace = this.#options.shutdownGrace ?? 10000): Promise<void> {
     this.#stopping ??= (async () => {
+      this.health.stop();
       this.listeners.closeAll();
       this.udp.closeAll();
       let timer: ReturnType<typeof setTimeout> | undefined;

@@ -71,6 +71,7 @@ export function buildApp(config: Config, net: NetAdapter, logger: Logger): App {
       maxConnections: config.maxConnections ?? Infinity,
       maxConnectionsPerIp: config.maxConnectionsPerIp ?? Infinity,
       shutdownGrace: config.shutdownGrace,
+      healthChecks: config.healthChecks,
     }, { net, logger, metrics });
   } catch (err) {
     if (err instanceof BackendConfigError) {

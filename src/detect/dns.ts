@@ -10,6 +10,11 @@ const HEADER = 12;
 /** Smallest query: header, root name (1), type (2), class (2). */
 const MIN_QUERY = HEADER + 5;
 const MAX_NAME = 255;
+/**
+ * Largest query accepted over TCP. One question, EDNS options, padding (RFC 8467 pads queries to 128-byte blocks)
+ * and a TSIG stay far below it, while the first two bytes of text protocols (`GE`, `SS`, 0x1603) read as larger.
+ */
+const MAX_TCP_QUERY = 1232;
 const MAX_QUESTIONS = 16;
 /** Query classes: IN, CH, HS, NONE, ANY. */
 const CLASSES = new Set([1, 3, 4, 254, 255]);
@@ -18,16 +23,17 @@ const CLASSES = new Set([1, 3, 4, 254, 255]);
  * Detects a standard DNS query: QR 0, opcode 0, no AA/TC/Z bits, RCODE 0, 1–16 questions, no answers, at most one
  * authority record (IXFR) and two additional records (EDNS OPT, TSIG); every question a printable name of labels
  * ≤ 63 bytes (≤ 255 in all) with a non-zero type and a known class, and the records filling the message exactly.
- * Over TCP the message follows its 2-byte length, and "more" is answered until the whole message is there.
+ * Over TCP the message follows its 2-byte length (17–1232), and "more" is answered until the whole message is
+ * there.
  */
 export const dns: Detector = {
   name: "dns",
   transports: ["tcp", "udp"],
   detect(bytes: Uint8Array, transport: Transport): Verdict {
     if (transport === "udp") return query(bytes, 0, bytes.length, bytes.length) === "match" ? "match" : "no";
-    if (bytes.length < 2) return "more";
+    if (bytes.length < 2) return bytes.length === 1 && bytes[0] > MAX_TCP_QUERY >> 8 ? "no" : "more";
     const len = (bytes[0] << 8) | bytes[1];
-    if (len < MIN_QUERY) return "no";
+    if (len < MIN_QUERY || len > MAX_TCP_QUERY) return "no";
     return query(bytes, 2, len, Math.min(bytes.length - 2, len));
   },
 };

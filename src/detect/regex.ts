@@ -46,7 +46,7 @@ export function createRegexDetector(pattern: string, options: RegexDetectorOptio
     re = new RegExp(pattern, "sy");
   } catch (e) {
     const reason = e instanceof Error
-      ? e.message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, "")
+      ? e.message.replace(/^Invalid regular expression: (?:\/.*\/[a-z]*: )?/s, "")
       : e;
     throw new SyntaxError(`Invalid regex "${pattern}" in detect=regex:${pattern}: ${reason}`);
   }

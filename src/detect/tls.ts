@@ -88,14 +88,23 @@ function parse(bytes: Uint8Array, info: ClientHelloInfo | null): Verdict {
 function parseSplit(bytes: Uint8Array, info: ClientHelloInfo | null): Verdict {
   let total = 0;
   let at = 0;
-  while (at < bytes.length && total < 4 + MAX_HELLO) {
+  let header = 0;
+  let need = -1;
+  // Stop at the end of the hello: a client may send other records (0-RTT data) right behind it.
+  while (at < bytes.length && (need < 0 || total < need)) {
     const len = recordHeader(bytes, at);
     if (len === "no") return "no";
     if (typeof len !== "number") break;
-    total += Math.min(len, bytes.length - at - RECORD_HEADER);
+    const avail = Math.min(len, bytes.length - at - RECORD_HEADER);
+    for (let i = 0; i < avail && total + i < 4; i++) header = header * 256 + bytes[at + RECORD_HEADER + i];
+    total += avail;
+    if (need < 0 && total >= 4) {
+      need = 4 + (header % 0x1000000);
+      if (need > 4 + MAX_HELLO) return "no";
+    }
     at += RECORD_HEADER + len;
   }
-  const buf = new Uint8Array(Math.min(total, 4 + MAX_HELLO));
+  const buf = new Uint8Array(need < 0 ? total : Math.min(total, need));
   let filled = 0;
   at = 0;
   while (filled < buf.length) {

@@ -153,6 +153,9 @@ export class HealthMonitor {
       job.running = undefined;
     }
     if (job.stopped) return;
+    if (this.#log.enabled("debug")) {
+      this.#log.debug(`Check of "${entry.name}" (${entry.transport.toUpperCase()}) ${ok ? "passed" : `failed: ${reason}`}`);
+    }
     entry.lastHealthCheck = new Date();
     const labels = { backend: entry.name, protocol: entry.transport === "tcp" ? "Tcp" : "Udp" };
     this.#metrics.add("backend.health_check.total", 1, { ...labels, result: ok ? "success" : "failure" });

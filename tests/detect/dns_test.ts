@@ -78,6 +78,12 @@ const cases: Case[] = [
     want: "no",
   },
   { name: "a framed no-EDNS query over TCP", bytes: framed(noEdns), transport: "tcp", want: "match" },
+  {
+    name: "a SOCKS5 greeting (reads as a 1282-byte length)",
+    bytes: fixture("socks5_curl.bin"),
+    transport: "tcp",
+    want: "no",
+  },
   { name: "an unframed query over TCP", bytes: noEdns, transport: "tcp", want: "no" },
   { name: "an HTTP request", bytes: fixture("http_get_curl.txt"), transport: "tcp", want: "no" },
   {

@@ -6,7 +6,7 @@ const deno = fixture("quic_initial_deno.bin");
 const v2 = fixture("quic_initial_v2.bin");
 
 const cases: Case[] = [
-  { name: "Deno.connectQuic's first Initial (version 1)", bytes: deno, transport: "udp", want: "match" },
+  { name: "deno connectQuic's first Initial (version 1)", bytes: deno, transport: "udp", want: "match" },
   { name: "a version 2 Initial", bytes: v2, transport: "udp", want: "match" },
   {
     name: "a draft-29 Initial",

@@ -48,6 +48,18 @@ const cases: Case[] = [
   { name: "deno fetch (rustls, SNI last)", bytes: deno, transport: "tcp", want: "match" },
   { name: "a hello split over two records", bytes: twoRecords, transport: "tcp", want: "match" },
   { name: "a hello whose handshake header is split", bytes: headerSplit, transport: "tcp", want: "match" },
+  {
+    name: "a split hello followed by a 0-RTT record",
+    bytes: concat(twoRecords, hex("17 0303 0004 00000000")),
+    transport: "tcp",
+    want: "match",
+  },
+  {
+    name: "a hello followed by a 0-RTT record",
+    bytes: concat(sni, hex("17 0303 0004 00000000")),
+    transport: "tcp",
+    want: "match",
+  },
   { name: "a TLS 1.0 hello without extensions", bytes: bareHello("0301"), transport: "tcp", want: "match" },
   { name: "an SSL 3.0 hello without extensions", bytes: bareHello("0300"), transport: "tcp", want: "no" },
   {

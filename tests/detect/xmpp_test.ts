@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import { xmpp } from "../../src/detect/xmpp.ts";
 import { assertCase, assertMoreAtEveryCut, assertNeverThrows, type Case, fixture, text } from "./helpers.ts";
 
-const sendxmpp = fixture("xmpp_stream_sendxmpp.xml");
+const sendxmpp = fixture("xmpp_stream_sendxmpp.bin");
 const upToJabber = (b: Uint8Array) => b.subarray(0, new TextDecoder().decode(b).indexOf("jabber") + 6);
 
 const cases: Case[] = [

@@ -5,7 +5,11 @@ import { specFor } from "../../src/health/select.ts";
 import { parseHealthCheckSpec } from "../../src/config/spec.ts";
 
 const t = { failureThreshold: 3, recoveryThreshold: 2 };
-const s = (status: HealthState["status"], failures = 0, successes = 0): HealthState => ({ status, failures, successes });
+const s = (status: HealthState["status"], failures = 0, successes = 0): HealthState => ({
+  status,
+  failures,
+  successes,
+});
 
 describe("nextHealth()", () => {
   const table: [string, HealthState, boolean, HealthState][] = [
@@ -18,7 +22,12 @@ describe("nextHealth()", () => {
     ["Degraded + success → Stabilizing", s("Degraded", 2), true, s("Stabilizing", 0, 1)],
     ["Unhealthy + failure → Unhealthy", s("Unhealthy", 5), false, s("Unhealthy", 6, 0)],
     ["Unhealthy + success → Stabilizing", s("Unhealthy", 5), true, s("Stabilizing", 0, 1)],
-    ["Stabilizing + success below the threshold → Stabilizing", s("Stabilizing", 0, 0), true, s("Stabilizing", 0, 1)],
+    [
+      "Stabilizing + success below the threshold → Stabilizing",
+      s("Stabilizing", 0, 0),
+      true,
+      s("Stabilizing", 0, 1),
+    ],
     ["Stabilizing + success at the threshold → Healthy", s("Stabilizing", 0, 1), true, s("Healthy", 0, 2)],
     ["Stabilizing + failure → Degraded", s("Stabilizing", 0, 1), false, s("Degraded", 1, 0)],
     ["Draining is not changed by checks", s("Draining"), false, s("Draining")],
@@ -29,7 +38,10 @@ describe("nextHealth()", () => {
   }
 
   test("a failure threshold of 1 makes Healthy + failure Unhealthy at once", () => {
-    assert.equal(nextHealth(s("Healthy"), false, { failureThreshold: 1, recoveryThreshold: 1 }).status, "Unhealthy");
+    assert.equal(
+      nextHealth(s("Healthy"), false, { failureThreshold: 1, recoveryThreshold: 1 }).status,
+      "Unhealthy",
+    );
   });
 });
 

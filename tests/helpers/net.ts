@@ -29,7 +29,10 @@ export interface TestServer {
 /**
  * Starts a server that writes `<name>\n` on accept, then echoes every byte; on client FIN it sends FIN.
  */
-export async function namedEcho(name: string, options: { greet?: boolean } = {}): Promise<TestServer> {
+export async function namedEcho(
+  name: string,
+  options: { greet?: boolean; port?: number } = {},
+): Promise<TestServer> {
   return serve(async (conn) => {
     if (options.greet !== false) await conn.write(enc.encode(`${name}\n`));
     for (;;) {
@@ -38,16 +41,17 @@ export async function namedEcho(name: string, options: { greet?: boolean } = {})
       await conn.write(c);
     }
     await conn.closeWrite();
-  });
+  }, "127.0.0.1", options.port);
 }
 
 /** Starts a TCP server on 127.0.0.1 running `handler` per connection (errors swallowed, conn closed after). */
 export async function serve(
   handler: (conn: Conn) => Promise<void>,
   hostname = "127.0.0.1",
+  port = 0,
 ): Promise<TestServer> {
   const n = await net();
-  const listener: TcpListener = await n.listenTcp({ hostname, port: 0 });
+  const listener: TcpListener = await n.listenTcp({ hostname, port });
   const server: TestServer = { port: listener.addr.port, accepted: 0, close: () => listener.close() };
   (async () => {
     for (;;) {

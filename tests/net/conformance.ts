@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import type { Conn } from "../../src/net/types.ts";
 import {
   assertAddr,
+  connectPair,
   type MakeAdapter,
   MiB,
   readAll,
@@ -90,8 +91,7 @@ function tcpBasics(makeAdapter: MakeAdapter): void {
     async () => {
       const net = await makeAdapter();
       const listener = await net.listenTcp({ hostname: "127.0.0.1", port: 0 });
-      const client = await net.connectTcp({ hostname: "127.0.0.1", port: listener.addr.port });
-      const server = (await listener.accept())!;
+      const [client, server] = await connectPair(net, listener);
       try {
         await client.write(encoder.encode("question"));
         await client.closeWrite();
@@ -118,8 +118,7 @@ function tcpBasics(makeAdapter: MakeAdapter): void {
     async () => {
       const net = await makeAdapter();
       const listener = await net.listenTcp({ hostname: "127.0.0.1", port: 0 });
-      const client = await net.connectTcp({ hostname: "127.0.0.1", port: listener.addr.port });
-      const server = (await listener.accept())!;
+      const [client, server] = await connectPair(net, listener);
       const n = 300_001;
       try {
         const payload = new Uint8Array(n).map((_, i) => i % 251);
@@ -169,19 +168,25 @@ function tcpBasics(makeAdapter: MakeAdapter): void {
     timeout: 10_000,
   }, async () => {
     const net = await makeAdapter();
-    const echo = await startEcho(net);
-    const conn = await net.connectTcp({ hostname: "127.0.0.1", port: echo.port });
+    const listener = await net.listenTcp({ hostname: "127.0.0.1", port: 0 });
+    const client = await net.connectTcp({ hostname: "127.0.0.1", port: listener.addr.port });
+    const server = (await within(listener.accept(), 2000, "accept"))!;
     try {
-      await conn.write(encoder.encode("a"));
-      await within(readExactly(conn, 1), 2000, "first echo");
-      echo.listener.close();
-      echo.listener.close();
-      assert.equal(await within(echo.listener.accept(), 1000, "accept after close"), null);
-      await conn.write(encoder.encode("b"));
-      assert.equal(decoder.decode(await within(readExactly(conn, 1), 2000, "echo after close")), "b");
+      const pending = listener.accept();
+      listener.close();
+      listener.close();
+      assert.equal(await within(pending, 1000, "pending accept after close"), null);
+      assert.equal(await within(listener.accept(), 1000, "accept after close"), null);
+      await client.write(encoder.encode("still open"));
+      assert.equal(
+        decoder.decode(await within(readExactly(server, 10), 2000, "read after close")),
+        "still open",
+      );
+      await server.write(encoder.encode("yes"));
+      assert.equal(decoder.decode(await within(readExactly(client, 3), 2000, "reply after close")), "yes");
     } finally {
-      conn.close();
-      await echo.stop();
+      client.close();
+      server.close();
     }
   });
 }
@@ -206,13 +211,15 @@ function tcpFlow(makeAdapter: MakeAdapter): void {
         }
         await conn.closeWrite();
       })();
-      let got = 0;
-      for (let chunk = await conn.read(); chunk !== null; chunk = await conn.read()) {
-        received.update(chunk);
-        got += chunk.length;
-        assert.ok(got <= total, "more bytes than sent");
-      }
-      await writer;
+      const reader = (async () => {
+        let got = 0;
+        for (let chunk = await conn.read(); chunk !== null && got <= total; chunk = await conn.read()) {
+          received.update(chunk);
+          got += chunk.length;
+        }
+        return got;
+      })();
+      const [, got] = await within(Promise.all([writer, reader]), 60_000, "64 MiB each way");
       const seconds = (performance.now() - started) / 1000;
       assert.equal(got, total);
       assert.equal(received.digest("hex"), sent.digest("hex"));
@@ -232,8 +239,7 @@ function tcpFlow(makeAdapter: MakeAdapter): void {
     async () => {
       const net = await makeAdapter();
       const listener = await net.listenTcp({ hostname: "127.0.0.1", port: 0 });
-      const client = await net.connectTcp({ hostname: "127.0.0.1", port: listener.addr.port });
-      const server = (await listener.accept())!;
+      const [client, server] = await connectPair(net, listener);
       const chunk = new Uint8Array(64 * 1024).fill(7);
       let accepted = 0;
       let stalled: Promise<void> | null = null;
@@ -284,7 +290,8 @@ function tcpFlow(makeAdapter: MakeAdapter): void {
       };
       try {
         for (let burst = 0; burst < 5; burst++) {
-          await Promise.all(Array.from({ length: 100 }, (_, i) => one(burst * 100 + i)));
+          const opening = Promise.all(Array.from({ length: 100 }, (_, i) => one(burst * 100 + i)));
+          await within(opening, 20_000, `burst ${burst}`);
         }
         assert.equal(errors, 0);
         assert.equal(echo.conns.length, 500);

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Conn, NetAdapter } from "../../src/net/types.ts";
-import { freePort, type MakeAdapter, readExactly, sleep, startEcho, within } from "./helpers.ts";
+import { connectPair, freePort, type MakeAdapter, readExactly, sleep, startEcho, within } from "./helpers.ts";
 
 const encoder = new TextEncoder();
 
@@ -17,8 +17,7 @@ export function tcpFailureConformance(makeAdapter: MakeAdapter): void {
   }, async () => {
     const net = await makeAdapter();
     const listener = await net.listenTcp({ hostname: "127.0.0.1", port: 0 });
-    const client = await net.connectTcp({ hostname: "127.0.0.1", port: listener.addr.port });
-    const server = (await listener.accept())!;
+    const [client, server] = await connectPair(net, listener);
     const chunk = new Uint8Array(64 * 1024);
     try {
       const writer = (async () => {

@@ -83,7 +83,7 @@ export async function startEcho(net: NetAdapter, hostname = "127.0.0.1"): Promis
     errors: 0,
     async stop() {
       listener.close();
-      await acceptLoop;
+      await within(acceptLoop, 2000, "accept loop ends once the listener is closed");
       for (const conn of server.conns) conn.close();
       await sleep(10);
     },
@@ -104,6 +104,18 @@ export async function startEcho(net: NetAdapter, hostname = "127.0.0.1"): Promis
     }
   })().catch(() => server.errors++);
   return server;
+}
+
+/** Connects to `listener` on loopback and accepts: `[client, server]`, within 5 s. */
+export async function connectPair(net: NetAdapter, listener: TcpListener): Promise<[Conn, Conn]> {
+  const client = await within(
+    net.connectTcp({ hostname: "127.0.0.1", port: listener.addr.port }),
+    5000,
+    "connect",
+  );
+  const server = await within(listener.accept(), 5000, "accept");
+  assert.ok(server !== null, "listener closed");
+  return [client, server];
 }
 
 /** A free loopback TCP port (bound, then released). */

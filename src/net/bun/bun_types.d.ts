@@ -27,6 +27,8 @@ export interface BunSocket<Data> {
 
 /** Callbacks shared by every socket of a listener or a connect call. */
 export interface BunSocketHandler<Data> {
+  /** Type of the `data` chunks. @default "buffer" */
+  binaryType?: "buffer" | "arraybuffer" | "uint8array";
   open?(socket: BunSocket<Data>): void;
   data?(socket: BunSocket<Data>, chunk: Uint8Array): void;
   drain?(socket: BunSocket<Data>): void;
@@ -41,7 +43,6 @@ export interface BunTcpOptions<Data> {
   hostname: string;
   port: number;
   allowHalfOpen?: boolean;
-  binaryType?: "buffer" | "arraybuffer" | "uint8array";
   data?: Data;
   socket: BunSocketHandler<Data>;
 }

@@ -19,6 +19,7 @@ type Owner = Opener | BunConn;
 
 /** One handler table for all sockets: per-connection state lives in `socket.data`, so no closures per socket. */
 const HANDLERS: BunSocketHandler<Owner> = {
+  binaryType: "uint8array", // plain Uint8Array chunks: `Buffer#slice` would alias where callers expect a copy
   open(socket) {
     socket.data = (socket.data as Opener).opened(socket);
   },
@@ -54,7 +55,6 @@ export class BunTcpListener implements TcpListener, Opener {
       hostname,
       port,
       allowHalfOpen: true,
-      binaryType: "uint8array",
       data: this,
       socket: HANDLERS,
     });
@@ -136,7 +136,6 @@ export async function connectTcp(options: ConnectTcpOptions): Promise<Conn> {
     hostname,
     port,
     allowHalfOpen: true,
-    binaryType: "uint8array",
     data: attempt,
     socket: HANDLERS,
   }).then(
