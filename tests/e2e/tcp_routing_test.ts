@@ -70,6 +70,45 @@ describe("TCP routing end to end", () => {
     }
   });
 
+  test("falls through to the catch-all when a detector is still undecided at the deadline (server speaks first)", async () => {
+    const m = await startMux([`web:pass:detect=http,${to(beta)}`, `ssh:pass:${to(alpha)}`], {
+      selectionTimeout: 300,
+    });
+    try {
+      const c = await connect(m.port);
+      const started = Date.now();
+      assert.equal(await readUntil(c, "alpha\n"), "alpha\n");
+      const ms = Date.now() - started;
+      assert.ok(ms >= 250 && ms < 2000, `routed after ${ms} ms`);
+      c.close();
+      assert.ok(m.logs.some((l) => l.includes("-> ssh") && l.includes("deadline")));
+    } finally {
+      await m.stop();
+    }
+  });
+
+  test("routes by detected protocol as soon as the bytes decide, and replays them byte for byte", async () => {
+    const m = await startMux([`web:pass:detect=http,${to(beta)}`, `ssh:pass:detect=ssh,${to(alpha)}`]);
+    try {
+      assert.equal(
+        await exchange(m.port, "GET / HTTP/1.1\r\nHost: a\r\n\r\n"),
+        "beta\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
+      );
+      assert.equal(await exchange(m.port, "SSH-2.0-OpenSSH_9.2\r\n"), "alpha\nSSH-2.0-OpenSSH_9.2\r\n");
+    } finally {
+      await m.stop();
+    }
+  });
+
+  test("a client that closes before deciding still reaches the catch-all", async () => {
+    const m = await startMux([`web:pass:detect=http,${to(beta)}`, `any:pass:${to(alpha)}`]);
+    try {
+      assert.equal(await exchange(m.port, "GE"), "alpha\nGE");
+    } finally {
+      await m.stop();
+    }
+  });
+
   test("client half-close still receives the full reply", async () => {
     const big = serve(async (conn) => {
       const got = await readAll(conn);

@@ -33,15 +33,19 @@ export async function namedEcho(
   name: string,
   options: { greet?: boolean; port?: number } = {},
 ): Promise<TestServer> {
-  return serve(async (conn) => {
-    if (options.greet !== false) await conn.write(enc.encode(`${name}\n`));
-    for (;;) {
-      const c = await conn.read();
-      if (c === null) break;
-      await conn.write(c);
-    }
-    await conn.closeWrite();
-  }, "127.0.0.1", options.port);
+  return serve(
+    async (conn) => {
+      if (options.greet !== false) await conn.write(enc.encode(`${name}\n`));
+      for (;;) {
+        const c = await conn.read();
+        if (c === null) break;
+        await conn.write(c);
+      }
+      await conn.closeWrite();
+    },
+    "127.0.0.1",
+    options.port,
+  );
 }
 
 /** Starts a TCP server on 127.0.0.1 running `handler` per connection (errors swallowed, conn closed after). */
@@ -171,4 +175,65 @@ export async function waitFor(cond: () => boolean, ms = 3000, what = "condition"
     if (Date.now() > until) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** A UDP socket for tests that collects what it receives. */
+export interface TestUdp {
+  port: number;
+  received: { data: Uint8Array; from: { ip: string; port: number } }[];
+  send(data: Uint8Array | string, port: number): boolean;
+  /** Resolves with the next datagram (or rejects after `ms`). */
+  next(ms?: number): Promise<Uint8Array>;
+  close(): void;
+}
+
+/** Binds a UDP socket on 127.0.0.1; with `echoName`, it answers every datagram with `<name>:` + the datagram. */
+export async function udpSocket(options: { echoName?: string; echo?: boolean } = {}): Promise<TestUdp> {
+  const n = await net();
+  const received: TestUdp["received"] = [];
+  const waiters: ((d: Uint8Array) => void)[] = [];
+  let sock: Awaited<ReturnType<NetAdapter["bindUdp"]>> | undefined;
+  sock = await n.bindUdp({
+    hostname: "127.0.0.1",
+    port: 0,
+    onMessage(data, from) {
+      if (options.echoName !== undefined || options.echo) {
+        const prefix = options.echoName !== undefined
+          ? enc.encode(`${options.echoName}:`)
+          : new Uint8Array(0);
+        const out = new Uint8Array(prefix.length + data.length);
+        out.set(prefix);
+        out.set(data, prefix.length);
+        sock?.send(out, from);
+        return;
+      }
+      const w = waiters.shift();
+      if (w) w(data);
+      else received.push({ data, from });
+    },
+  });
+  const s = sock;
+  return {
+    port: s.addr.port,
+    received,
+    send: (data, port) =>
+      s.send(typeof data === "string" ? enc.encode(data) : data, { ip: "127.0.0.1", port, family: "ipv4" }),
+    next(ms = 3000) {
+      const early = received.shift();
+      if (early) return Promise.resolve(early.data);
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => {
+          const i = waiters.indexOf(done);
+          if (i >= 0) waiters.splice(i, 1);
+          reject(new Error(`No datagram within ${ms} ms`));
+        }, ms);
+        const done = (d: Uint8Array) => {
+          clearTimeout(t);
+          resolve(d);
+        };
+        waiters.push(done);
+      });
+    },
+    close: () => s.close(),
+  };
 }

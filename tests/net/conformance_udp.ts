@@ -82,6 +82,30 @@ export function udpConformance(makeAdapter: MakeAdapter): void {
     });
   }
 
+  test(
+    "a UDP socket bound to :: hears an IPv4 client as IPv4 and its reply reaches it",
+    { timeout: 10_000 },
+    async () => {
+      const net = await makeAdapter();
+      const server = await bindInbox(net, "::");
+      const client = await bindInbox(net, "127.0.0.1");
+      try {
+        const to = { ip: "127.0.0.1", port: server.socket.addr.port, family: "ipv4" } as const;
+        assert.equal(client.socket.send(new Uint8Array([42]), to), true);
+        const [data, from] = await server.next(2000);
+        assertAddr(from, "127.0.0.1", "ipv4");
+        assert.equal(from.port, client.socket.addr.port);
+        assert.equal(server.socket.send(data, from), true);
+        const [back, replyFrom] = await client.next(2000);
+        assert.equal(back[0], 42);
+        assert.equal(replyFrom.port, server.socket.addr.port);
+      } finally {
+        server.socket.close();
+        client.socket.close();
+      }
+    },
+  );
+
   test("a closed UDP socket refuses sends and delivers nothing more", { timeout: 10_000 }, async () => {
     const net = await makeAdapter();
     const server = await bindInbox(net, "127.0.0.1");

@@ -6,7 +6,7 @@
 import { type BindUdpOptions, type NetAddr, netAddr, type UdpHandler, type UdpSocket } from "../types.ts";
 import { errorCode, hostPort, netError } from "../errors.ts";
 
-/** Largest UDP payload over IPv4 is 65507 bytes; IPv6 jumbograms are not supported by Deno anyway. */
+/** Larger than any UDP payload (65507 bytes over IPv4, 65527 over IPv6 without jumbograms). */
 const RECEIVE_SIZE = 65536;
 
 /** Largest payloads of one datagram: Deno reports an oversized send only asynchronously, so check first. */

@@ -1,0 +1,10 @@
+import { createPmpClient } from "../../src/nat/pmp.ts";
+const c = createPmpClient({});
+console.log(await c.discover());
+console.log(await c.map({ transport: "tcp", localPort: 7100, publicPort: 0, lifetime: 10, description: "pmmux-tcp" }));
+console.log(await c.map({ transport: "udp", localPort: 7101, publicPort: 7102, lifetime: 10, description: "pmmux-udp" }));
+await c.unmap({ transport: "tcp", localPort: 7100, publicPort: 7100 });
+const bad = createPmpClient({ gateway: "10.77.1.9", timeout: 500 });
+await bad.discover().catch((e) => console.log(e.name, e.message));
+await bad.close();
+await c.close();
