@@ -35,4 +35,5 @@ async function main(argv: string[]): Promise<number> {
 }
 
 process.exitCode = await main(process.argv.slice(2));
-process.exit(process.exitCode);
+// Relays and timers are closed by now; exit without waiting for stray handles.
+setTimeout(() => process.exit(), 0);

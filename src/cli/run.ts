@@ -11,6 +11,7 @@ import { type Config, ConfigError, configError, loadConfig } from "../config/loa
 import { STRATEGIES } from "../strategies/mod.ts";
 import { createLogger, type Logger } from "../logging/logger.ts";
 import { createMetrics } from "../metrics/metrics.ts";
+import { createPortMapping, type PortMapManager } from "../nat/mod.ts";
 import { runtimeAdapter } from "../net/mod.ts";
 import type { NetAdapter } from "../net/types.ts";
 import { VERSION } from "../version.ts";
@@ -39,16 +40,9 @@ export function loadProcessConfig(argv: readonly string[]): Config {
 /** Maps port bindings to the listeners to open (bindings with `listen=false` open none). */
 export function listenersOf(config: Config): AppListener[] {
   const out: AppListener[] = [];
-  config.portBindings.forEach((b, i) => {
-    if (!b.listen) return;
-    if (b.localPort === "?") {
-      throw configError(
-        "port-binding",
-        b.spec,
-        config.sourceOf("port-binding", i),
-        "a local port of ? needs a NAT device to assign it; give a port number",
-      );
-    }
+  config.portBindings.forEach((b) => {
+    // A `?` local port gets its listener once the NAT device assigned it (src/nat/setup.ts).
+    if (!b.listen || b.localPort === "?") return;
     out.push({ transports: b.transports, hostname: b.bindAddress, port: b.localPort });
   });
   return out;
@@ -98,18 +92,21 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
   const logger = createLogger({ level: config.verbosity, format: config.logFormat });
   let app: App;
+  let portMaps: PortMapManager;
   try {
     const net = await runtimeAdapter();
     app = buildApp(config, net, logger);
     logger.info(`pmmux ${VERSION} on ${net.runtime}${config.configFile ? ` with ${config.configFile}` : ""}`);
     await app.start();
+    portMaps = createPortMapping(config, app, logger);
+    await portMaps.start();
   } catch (err) {
     return fail(err);
   }
   return await new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       logger.info(`${signal} received: stopping (grace ${config.shutdownGrace} ms)`);
-      app.stop(config.shutdownGrace).then(() => {
+      app.stop(config.shutdownGrace).finally(() => portMaps.stop()).then(() => {
         logger.info("Stopped");
         resolve(0);
       }, (err) => {

@@ -47,7 +47,9 @@ export function defaultGateway(networkInterface?: string): string {
     table = readFileSync("/proc/net/route", "utf8");
   } catch (err) {
     throw new Error(
-      `Cannot find the default gateway: "/proc/net/route" is not readable (${(err as Error).message}); give --gateway`,
+      `Cannot find the default gateway: "/proc/net/route" is not readable (${
+        (err as Error).message
+      }); give --gateway`,
     );
   }
   const gateway = parseDefaultGateway(table, networkInterface);

@@ -66,7 +66,11 @@ export function createPmpClient(options: PmpClientOptions = {}): NatClient {
     return lib;
   }
 
-  async function request<T>(what: string, send: (c: LibClient) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async function request<T>(
+    what: string,
+    send: (c: LibClient) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const c = client();
     failure = undefined;
     try {
@@ -86,7 +90,9 @@ export function createPmpClient(options: PmpClientOptions = {}): NatClient {
         await c.close().catch(() => {});
         throw err;
       }
-      throw new Error(`NAT-PMP gateway "${gateway}" refused ${what}: ${(err as Error).message}`, { cause: err });
+      throw new Error(`NAT-PMP gateway "${gateway}" refused ${what}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 
@@ -99,7 +105,13 @@ export function createPmpClient(options: PmpClientOptions = {}): NatClient {
       const what = `to map ${describe(req)}`;
       const m = await request(
         what,
-        (c) => c.portMapping({ public: req.publicPort, private: req.localPort, type: req.transport, ttl: req.lifetime }),
+        (c) =>
+          c.portMapping({
+            public: req.publicPort,
+            private: req.localPort,
+            type: req.transport,
+            ttl: req.lifetime,
+          }),
         signal,
       );
       return { publicPort: m.public, localPort: m.private, lifetime: m.ttl } satisfies MapResult;
@@ -120,5 +132,7 @@ export function createPmpClient(options: PmpClientOptions = {}): NatClient {
 }
 
 function describe(req: { transport: string; localPort: number; publicPort: number }): string {
-  return `${req.transport.toUpperCase()} public port ${req.publicPort || "(any)"} to local port ${req.localPort}`;
+  return `${req.transport.toUpperCase()} public port ${
+    req.publicPort || "(any)"
+  } to local port ${req.localPort}`;
 }

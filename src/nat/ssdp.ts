@@ -65,15 +65,17 @@ export async function searchGateway(options: SsdpOptions = {}): Promise<SsdpAnsw
       try {
         socket.setMulticastInterface(address);
       } catch { /* not every runtime has it; the route to the group then decides */ }
-      send(socket, 0);
+      send(socket);
       // SSDP is UDP: ask a second time in case the first datagram was lost.
-      setTimeout(() => send(socket, 0), 500);
+      setTimeout(() => send(socket), 500);
     });
   }
   const timer = setTimeout(() => {
-    const where = options.networkInterface ? `on "${options.networkInterface}"` : `from ${addresses.join(", ")}`;
-    const from = options.gateway ? ` from gateway "${options.gateway}"` : "";
-    finish(new NatUnreachableError(`No UPnP gateway answered the SSDP search ${where}${from} within ${timeout} ms`));
+    const who = options.gateway ? `UPnP gateway "${options.gateway}"` : "UPnP gateway";
+    const where = options.networkInterface
+      ? `on "${options.networkInterface}"`
+      : `from ${addresses.join(", ")}`;
+    finish(new NatUnreachableError(`No ${who} answered the SSDP search ${where} within ${timeout} ms`));
   }, timeout);
   const onAbort = () => finish(options.signal!.reason);
   options.signal?.addEventListener("abort", onAbort, { once: true });
@@ -89,14 +91,14 @@ export async function searchGateway(options: SsdpOptions = {}): Promise<SsdpAnsw
   return outcome;
 }
 
-function send(socket: Socket, attempt: number): void {
+function send(socket: Socket): void {
   for (const target of TARGETS) {
-    const query = `M-SEARCH * HTTP/1.1\r\nHOST: ${GROUP}:${PORT}\r\nMAN: "ssdp:discover"\r\nMX: 1\r\nST: ${target}\r\n\r\n`;
+    const query =
+      `M-SEARCH * HTTP/1.1\r\nHOST: ${GROUP}:${PORT}\r\nMAN: "ssdp:discover"\r\nMX: 1\r\nST: ${target}\r\n\r\n`;
     try {
       socket.send(query, PORT, GROUP);
     } catch { /* socket closed meanwhile */ }
   }
-  void attempt;
 }
 
 /**

@@ -117,6 +117,30 @@ export interface BindUdpOptions {
   onMessage: UdpHandler;
 }
 
+/** Per-request facts an HTTP handler gets from {@linkcode NetAdapter.serveHttp}. */
+export interface HttpRequestInfo {
+  /** The peer of the HTTP connection. */
+  readonly remoteAddr: NetAddr;
+}
+
+/** Options for {@linkcode NetAdapter.serveHttp}. */
+export interface ServeHttpOptions {
+  /** Address to bind. */
+  hostname: string;
+  /** Port; 0 picks a free one. */
+  port: number;
+  /** Answers one request. Exceptions become a 500 with a JSON body. */
+  handler: (request: Request, info: HttpRequestInfo) => Response | Promise<Response>;
+}
+
+/** A running HTTP/1.1 server (the runtime's own: `Deno.serve` / `Bun.serve`). */
+export interface HttpServer {
+  /** The bound address (real port). */
+  readonly addr: NetAddr;
+  /** Stops accepting and closes idle connections; resolves when done. */
+  close(): Promise<void>;
+}
+
 /** The capabilities one runtime provides. Chosen once at startup and passed to everything that needs it. */
 export interface NetAdapter {
   /** Runtime name, for logs and `--version`. */
@@ -130,6 +154,8 @@ export interface NetAdapter {
   connectTcp(options: ConnectTcpOptions): Promise<Conn>;
   /** Binds a UDP socket. Rejects like {@linkcode NetAdapter.listenTcp}. */
   bindUdp(options: BindUdpOptions): Promise<UdpSocket>;
+  /** Serves HTTP/1.1 with the runtime's native server (management API, internal HTTP backends). */
+  serveHttp(options: ServeHttpOptions): Promise<HttpServer>;
 }
 
 /**

@@ -11,6 +11,8 @@ import { join } from "node:path";
 const SRC = new URL("../../src/", import.meta.url).pathname;
 const ALLOWED = [join(SRC, "net", "deno"), join(SRC, "net", "bun")];
 const RUNTIME_API = /\b(?:Deno|Bun)\.[A-Za-z_]/;
+/** Comment lines may name runtime APIs (documentation is not a dependency). */
+const COMMENT = /^\s*(?:\/\/|\/\*|\*)/;
 
 function* sourceFiles(dir: string): Generator<string> {
   for (const name of readdirSync(dir)) {
@@ -21,11 +23,13 @@ function* sourceFiles(dir: string): Generator<string> {
   }
 }
 
-test("no source file outside src/net/<runtime>/ names a runtime API", () => {
+test("no source file outside src/net/<runtime>/ calls a runtime API (comments aside)", () => {
   const offenders: string[] = [];
   for (const path of sourceFiles(SRC)) {
     readFileSync(path, "utf8").split("\n").forEach((line, i) => {
-      if (RUNTIME_API.test(line)) offenders.push(`${path.slice(SRC.length)}:${i + 1}: ${line.trim()}`);
+      if (!COMMENT.test(line) && RUNTIME_API.test(line)) {
+        offenders.push(`${path.slice(SRC.length)}:${i + 1}: ${line.trim()}`);
+      }
     });
   }
   assert.deepEqual(offenders, []);

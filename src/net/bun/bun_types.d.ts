@@ -76,11 +76,9 @@ export interface BunUdpOptions {
   };
 }
 
-declare global {
-  /** The part of the Bun global the adapter uses. */
-  const Bun: {
-    listen<Data>(options: BunTcpOptions<Data>): BunListener;
-    connect<Data>(options: BunTcpOptions<Data>): Promise<BunSocket<Data>>;
-    udpSocket(options: BunUdpOptions): Promise<BunUdpSocket>;
-  };
+/** The part of the Bun global the adapter uses (reached through `bun` in `runtime.ts`, no global augmentation). */
+export interface BunApi {
+  listen<Data>(options: BunTcpOptions<Data>): BunListener;
+  connect<Data>(options: BunTcpOptions<Data>): Promise<BunSocket<Data>>;
+  udpSocket(options: BunUdpOptions): Promise<BunUdpSocket>;
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import type { BunListener, BunSocket, BunSocketHandler } from "./bun_types.d.ts";
+import { bun } from "./runtime.ts";
 import type { Conn, ConnectTcpOptions, ListenTcpOptions, NetAddr, TcpListener } from "../types.ts";
 import { netAddr } from "../types.ts";
 import { errorCode, hostPort, netError } from "../errors.ts";
@@ -51,7 +52,7 @@ export class BunTcpListener implements TcpListener, Opener {
 
   /** Binds; throws the runtime's error. */
   listen(hostname: string, port: number): void {
-    const listener = Bun.listen<Owner>({
+    const listener = bun.listen<Owner>({
       hostname,
       port,
       allowHalfOpen: true,
@@ -132,7 +133,7 @@ export async function connectTcp(options: ConnectTcpOptions): Promise<Conn> {
   signal?.throwIfAborted();
   const attempt = new ConnectAttempt();
   const target = hostPort(hostname, port);
-  const connecting = Bun.connect<Owner>({
+  const connecting = bun.connect<Owner>({
     hostname,
     port,
     allowHalfOpen: true,

@@ -5,6 +5,7 @@
  * @module
  */
 import type { BunUdpSocket } from "./bun_types.d.ts";
+import { bun } from "./runtime.ts";
 import { type BindUdpOptions, type NetAddr, netAddr, type UdpHandler, type UdpSocket } from "../types.ts";
 import { errorCode, hostPort, netError } from "../errors.ts";
 
@@ -22,7 +23,7 @@ export class BunUdpSocketAdapter implements UdpSocket {
 
   /** Binds; rejects with the runtime's error. */
   async bind(hostname: string, port: number): Promise<void> {
-    const socket = await Bun.udpSocket({
+    const socket = await bun.udpSocket({
       hostname,
       port,
       binaryType: "uint8array",

@@ -6,8 +6,9 @@
 import type { NetAdapter } from "../types.ts";
 import { connectTcp, listenTcp } from "./tcp.ts";
 import { bindUdp } from "./udp.ts";
+import { serveHttp } from "./http.ts";
 
 /** Returns the {@linkcode NetAdapter} backed by Deno's socket APIs. */
 export function denoAdapter(): NetAdapter {
-  return { runtime: "deno", listenTcp, connectTcp, bindUdp };
+  return { runtime: "deno", listenTcp, connectTcp, bindUdp, serveHttp };
 }

@@ -1,0 +1,25 @@
+/**
+ * NAT port mapping (SPEC §13): UPnP-IGD and NAT-PMP through `@silentbot1/nat-api` behind our own
+ * {@linkcode NatClient} interface, and the {@linkcode PortMapManager} that maps, renews and deletes.
+ *
+ * @module
+ */
+export { createNatClient, type NatClientOptions } from "./client.ts";
+export {
+  MIN_RENEWAL_INTERVAL,
+  type PortMapChange,
+  PortMapManager,
+  type PortMapManagerOptions,
+  type PortMapRequest,
+  type PortMapSelector,
+} from "./manager.ts";
+export { createPortMapping } from "./setup.ts";
+export type { NetworkProtocol, PortMapState, PortMapStatus } from "./status.ts";
+export {
+  type MapRequest,
+  type MapResult,
+  type NatClient,
+  type NatDevice,
+  NatUnreachableError,
+  type UnmapRequest,
+} from "./types.ts";
