@@ -177,9 +177,20 @@ export class App {
     return transport === "tcp" ? this.tcp.table : this.udp.table;
   }
 
-  /** Adds a backend at the end of the routing order (each network protocol it serves). */
-  addBackend(spec: BackendSpec): BackendEntry[] {
-    const entries = this.#build(spec);
+  /**
+   * Adds a backend at the end of the routing order: each network protocol it serves, or only those of
+   * `transports` when given (a RangeError when it serves none of them).
+   */
+  addBackend(spec: BackendSpec, transports?: readonly Transport[]): BackendEntry[] {
+    let entries = this.#build(spec);
+    if (transports) {
+      for (const e of entries) if (!transports.includes(e.transport)) e.handler.dispose?.();
+      entries = entries.filter((e) => transports.includes(e.transport));
+      if (entries.length === 0) {
+        const names = transports.map((t) => t.toUpperCase()).join(" or ");
+        throw new RangeError(`Backend "${spec.name}" (${spec.protocol}) does not serve ${names}`);
+      }
+    }
     for (const e of entries) {
       if (this.table(e.transport).get(e.name)) {
         throw new RangeError(`Duplicate backend name "${e.name}" for ${e.transport.toUpperCase()}`);

@@ -91,6 +91,11 @@ export async function run(argv: readonly string[]): Promise<number> {
     return fail(err);
   }
   const logger = createLogger({ level: config.verbosity, format: config.logFormat });
+  // Handlers go in before the first listener opens, so a signal during startup is not fatal.
+  let received: string | undefined;
+  let onSignal = (signal: string) => void (received = signal);
+  process.once("SIGINT", () => onSignal("SIGINT"));
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
   let app: App;
   let portMaps: PortMapManager;
   try {
@@ -114,8 +119,8 @@ export async function run(argv: readonly string[]): Promise<number> {
         resolve(1);
       });
     };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
+    if (received) stop(received);
+    else onSignal = stop;
   });
 }
 

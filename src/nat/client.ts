@@ -31,7 +31,14 @@ export interface NatClientOptions {
  */
 export function createNatClient(options: NatClientOptions = {}): NatClient {
   const protocols: PortMapProtocolName[] = options.protocol ? [options.protocol] : ["pmp", "upnp"];
-  const clients = protocols.map((p) => p === "pmp" ? createPmpClient(options) : createUpnpClient(options));
+  return firstAnswering(protocols.map((p) => p === "pmp" ? createPmpClient(options) : createUpnpClient(options)));
+}
+
+/**
+ * Combines protocol clients: `discover()` asks all at once and keeps the first that answers for `map()` and
+ * `unmap()`; when none answers, the error lists every reason.
+ */
+export function firstAnswering(clients: readonly NatClient[]): NatClient {
   let active: NatClient | undefined;
 
   function current(what: string): NatClient {

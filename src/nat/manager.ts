@@ -406,6 +406,8 @@ export class PortMapManager {
       if (signal.aborted) return e.settle?.(err as Error);
       this.#o.metrics.add(metric, 1, { result: "failure" });
       if (err instanceof NatUnreachableError) this.#lose((err as Error).message);
+      // A refused request created nothing; a lost answer may have, so stop() still deletes that one.
+      else if (e.publicPort === undefined) e.requested = undefined;
       this.#fail(e, (err as Error).message, renewal);
       return;
     }

@@ -5,16 +5,29 @@
  *
  * @module
  */
+import { Buffer } from "node:buffer";
 import { Duplex } from "node:stream";
 import type { Conn } from "../net/types.ts";
+
+/** A Duplex over a connection, with reads that its consumer can hold back. */
+export interface ConnDuplex extends Duplex {
+  /**
+   * Stops reading the connection until {@linkcode ConnDuplex.resumeReads}. The TLS layer of Bun consumes its
+   * transport in flowing mode whatever its own reader does, so the decrypted side's consumer applies
+   * backpressure here instead.
+   */
+  pauseReads(): void;
+  /** Reads the connection again after {@linkcode ConnDuplex.pauseReads}. */
+  resumeReads(): void;
+}
 
 /**
  * Wraps a connection as a Duplex stream.
  *
  * - Reading pulls one chunk per `_read()` and copies it (a `Conn` chunk is only valid until the next read);
- *   the stream's high-water mark bounds what is buffered, so a slow TLS consumer stops the socket reads.
+ *   at most one read is pending, and none while reads are paused.
  * - `_write()` completes when `conn.write()` resolves (backpressure); `end()` maps to `closeWrite()` (FIN),
- *   reading continues (`allowHalfOpen`).
+ *   and reading continues (`allowHalfOpen`).
  * - `destroy()` closes the connection. A read error destroys the stream with that error.
  *
  * @param conn the connection to wrap; the Duplex owns it from now on
@@ -24,33 +37,41 @@ import type { Conn } from "../net/types.ts";
  * const socket = new TLSSocket(connDuplex(preview.toConn()), { isServer: true, secureContext });
  * ```
  */
-export function connDuplex(conn: Conn): Duplex {
-  return new ConnDuplex(conn);
+export function connDuplex(conn: Conn): ConnDuplex {
+  return new ConnStream(conn);
 }
 
-class ConnDuplex extends Duplex {
+class ConnStream extends Duplex implements ConnDuplex {
   #conn: Conn;
   #reading = false;
+  #paused = false;
+  #wanted = false;
 
   constructor(conn: Conn) {
     super({ allowHalfOpen: true });
     this.#conn = conn;
   }
 
+  pauseReads(): void {
+    this.#paused = true;
+  }
+
+  resumeReads(): void {
+    this.#paused = false;
+    if (this.#wanted) {
+      this.#wanted = false;
+      this._read();
+    }
+  }
+
   override _read(): void {
     if (this.#reading) return;
+    if (this.#paused) {
+      this.#wanted = true;
+      return;
+    }
     this.#reading = true;
-    this.#conn.read().then(
-      (chunk) => {
-        this.#reading = false;
-        if (this.destroyed) return;
-        this.push(chunk === null ? null : copy(chunk));
-      },
-      (err) => {
-        this.#reading = false;
-        this.destroy(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
+    this.#conn.read().then(this.#onChunk, this.#onReadError);
   }
 
   override _write(chunk: Uint8Array, _encoding: string, callback: (error?: Error | null) => void): void {
@@ -65,10 +86,15 @@ class ConnDuplex extends Duplex {
     this.#conn.close();
     callback(error);
   }
-}
 
-function copy(chunk: Uint8Array): Uint8Array {
-  const out = new Uint8Array(chunk.length);
-  out.set(chunk);
-  return out;
+  #onChunk = (chunk: Uint8Array | null): void => {
+    this.#reading = false;
+    if (this.destroyed) return;
+    this.push(chunk === null ? null : Buffer.from(chunk));
+  };
+
+  #onReadError = (err: unknown): void => {
+    this.#reading = false;
+    this.destroy(err instanceof Error ? err : new Error(String(err)));
+  };
 }

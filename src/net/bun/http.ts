@@ -39,7 +39,7 @@ export function serveHttp(options: ServeHttpOptions): Promise<HttpServer> {
         const ip = srv.requestIP(req);
         return options.handler(req, { remoteAddr: netAddr(ip?.address ?? "0.0.0.0", ip?.port ?? 0) });
       },
-      error: (err) =>
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER, error: (err) =>
         Response.json({ error: `Internal error: ${err?.message ?? String(err)}` }, { status: 500 }),
     });
     return Promise.resolve({
