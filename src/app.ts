@@ -68,6 +68,22 @@ export interface AppOptions {
   healthChecks?: readonly HealthCheckSpec[];
 }
 
+/** What a reload changed (backend names). */
+export interface ReloadSummary {
+  added: string[];
+  replaced: string[];
+  removed: string[];
+  listenersOpened: number;
+  listenersClosed: number;
+}
+
+function sameSpec(a: BackendSpec, b: BackendSpec): boolean {
+  if (a.name !== b.name || a.protocol.toLowerCase() !== b.protocol.toLowerCase()) return false;
+  const ka = Object.keys(a.params);
+  const kb = Object.keys(b.params);
+  return ka.length === kb.length && ka.every((k) => b.params[k] === a.params[k]);
+}
+
 /** Injected services. */
 export interface AppServices {
   net: NetAdapter;
@@ -251,6 +267,101 @@ export class App {
     try {
       old.handler.dispose?.();
     } catch { /* disposal failures are not fatal */ }
+  }
+
+  /**
+   * Applies a new configuration (SIGHUP, `POST /api/reload`): unchanged backends keep their state and
+   * connections, changed ones are replaced in place and drain, removed ones drain, new ones are added in the
+   * new order; listeners and health checks are reconciled; the strategy is swapped when it changed. Everything
+   * is built and every new listener opened before anything is applied, so an invalid configuration is
+   * rejected whole and the running one stays.
+   */
+  async reload(options: AppOptions, drainTimeout = 30000): Promise<ReloadSummary> {
+    const strategies = options.strategies ?? this.#options.strategies ?? STRATEGIES;
+    const strategyName = (options.routingStrategy ?? "first-available").toLowerCase();
+    const factory = strategies.find((s) => s.name === strategyName);
+    if (!factory) throw new RangeError(`Unknown routing strategy "${options.routingStrategy}"`);
+    const summary: ReloadSummary = {
+      added: [],
+      replaced: [],
+      removed: [],
+      listenersOpened: 0,
+      listenersClosed: 0,
+    };
+    const next: Record<Transport, BackendEntry[]> = { tcp: [], udp: [] };
+    const retire: BackendEntry[] = [];
+    options.backends.forEach((spec, index) => {
+      const same = (["tcp", "udp"] as const).map((t) => this.table(t).get(spec.name)).filter((e) =>
+        e !== undefined
+      ) as BackendEntry[];
+      if (same.length > 0 && same.every((e) => sameSpec(e.spec, spec))) {
+        for (const e of same) next[e.transport].push(e);
+        return;
+      }
+      let built: BackendEntry[];
+      try {
+        built = this.#build(spec);
+      } catch (err) {
+        throw new BackendConfigError((err as Error).message, index, err);
+      }
+      for (const e of built) next[e.transport].push(e);
+      if (same.length > 0) summary.replaced.push(spec.name);
+      else summary.added.push(spec.name);
+    });
+    const wanted = new Set(options.backends.map((b) => b.name));
+    for (const t of ["tcp", "udp"] as const) {
+      for (const e of this.table(t).entries) {
+        if (!next[t].includes(e)) retire.push(e);
+        if (!wanted.has(e.name) && !summary.removed.includes(e.name)) summary.removed.push(e.name);
+      }
+    }
+    // Listeners: open the new ones first, so a bind failure leaves everything as it was.
+    const key = (transport: string, hostname: string, port: number) => `${transport}|${hostname}|${port}`;
+    const current = new Map(
+      this.listeners.list().map((l) => [key(l.transport, l.spec.hostname, l.spec.port), l]),
+    );
+    const desired = new Map<string, { transport: Transport; l: AppListener }>();
+    for (const l of options.listeners) {
+      for (const t of l.transports) desired.set(key(t, l.hostname, l.port), { transport: t, l });
+    }
+    const opened: OpenListener[] = [];
+    try {
+      for (const [k, { transport, l }] of desired) {
+        if (current.has(k)) continue;
+        opened.push(
+          await this.listeners.open({
+            transport,
+            hostname: l.hostname,
+            port: l.port,
+            negotiators: l.negotiators,
+          }),
+        );
+      }
+    } catch (err) {
+      for (const o of opened) this.listeners.close(o.id);
+      throw err;
+    }
+    // Apply.
+    this.tcp.table.setAll(next.tcp);
+    this.udp.table.setAll(next.udp);
+    for (const old of retire) void this.#retire(old, true, drainTimeout);
+    for (const [k, l] of current) {
+      if (!desired.has(k)) {
+        this.listeners.close(l.id);
+        summary.listenersClosed++;
+      }
+    }
+    summary.listenersOpened = opened.length;
+    if (strategyName !== (this.#options.routingStrategy ?? "first-available").toLowerCase()) {
+      this.tcp.strategy = factory.create();
+      this.udp.strategy = factory.create();
+    }
+    this.health.setSpecs(options.healthChecks ?? []);
+    this.#options = { ...this.#options, ...options };
+    this.#log.info(
+      `Configuration reloaded: added ${summary.added.length}, replaced ${summary.replaced.length}, removed ${summary.removed.length} backends; listeners +${summary.listenersOpened} -${summary.listenersClosed}`,
+    );
+    return summary;
   }
 
   /**

@@ -6,10 +6,11 @@
  */
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import { App, BackendConfigError, type AppListener } from "../app.ts";
+import { App, type AppListener, BackendConfigError } from "../app.ts";
 import { type Config, ConfigError, configError, loadConfig } from "../config/load.ts";
 import { STRATEGIES } from "../strategies/mod.ts";
-import { createLogger, type Logger } from "../logging/logger.ts";
+import { createLogger, type Logger, stderrSink } from "../logging/logger.ts";
+import { createFileSink, type FileSink } from "../logging/file_sink.ts";
 import { createMetrics } from "../metrics/metrics.ts";
 import { createPortMapping, type PortMapManager } from "../nat/mod.ts";
 import { runtimeAdapter } from "../net/mod.ts";
@@ -51,7 +52,9 @@ export function listenersOf(config: Config): AppListener[] {
 /** Builds the app from a loaded configuration; backend errors become ConfigErrors naming their source. */
 export function buildApp(config: Config, net: NetAdapter, logger: Logger): App {
   const metrics = createMetrics(
-    config.logMetrics ? { onRecord: (n, v, l) => logger.trace(`metric ${n}=${v}`, l as Record<string, unknown>) } : {},
+    config.logMetrics
+      ? { onRecord: (n, v, l) => logger.trace(`metric ${n}=${v}`, l as Record<string, unknown>) }
+      : {},
   );
   try {
     return new App({
@@ -74,7 +77,12 @@ export function buildApp(config: Config, net: NetAdapter, logger: Logger): App {
       throw configError("backend", text, config.sourceOf("backend", err.index), err.message, err);
     }
     if (err instanceof RangeError && /routing strategy/.test(err.message)) {
-      throw configError("routing-strategy", config.routingStrategy, config.sourceOf("routing-strategy"), err.message);
+      throw configError(
+        "routing-strategy",
+        config.routingStrategy,
+        config.sourceOf("routing-strategy"),
+        err.message,
+      );
     }
     throw err;
   }
@@ -90,10 +98,34 @@ export async function run(argv: readonly string[]): Promise<number> {
   } catch (err) {
     return fail(err);
   }
-  const logger = createLogger({ level: config.verbosity, format: config.logFormat });
+  let fileSink: FileSink | undefined;
+  try {
+    fileSink = config.logDirectory
+      ? createFileSink({
+        directory: config.logDirectory,
+        maxSize: config.logFileMaxSize,
+        maxRetain: config.logFileMaxRetain,
+        onError: (err) => console.error(`pmmux: cannot write log file: ${err.message}`),
+      })
+      : undefined;
+  } catch (err) {
+    return fail(
+      configError(
+        "log-directory",
+        config.logDirectory,
+        config.sourceOf("log-directory"),
+        (err as Error).message,
+      ),
+    );
+  }
+  const logger = createLogger({
+    level: config.verbosity,
+    format: config.logFormat,
+    sinks: fileSink ? [stderrSink(), fileSink] : [stderrSink()],
+  });
   // Handlers go in before the first listener opens, so a signal during startup is not fatal.
   let received: string | undefined;
-  let onSignal = (signal: string) => void (received = signal);
+  let onSignal: (signal: string) => void = (signal) => void (received = signal);
   process.once("SIGINT", () => onSignal("SIGINT"));
   process.once("SIGTERM", () => onSignal("SIGTERM"));
   let app: App;
@@ -113,6 +145,8 @@ export async function run(argv: readonly string[]): Promise<number> {
       logger.info(`${signal} received: stopping (grace ${config.shutdownGrace} ms)`);
       app.stop(config.shutdownGrace).finally(() => portMaps.stop()).then(() => {
         logger.info("Stopped");
+        return fileSink?.flush();
+      }).then(() => {
         resolve(0);
       }, (err) => {
         logger.error(`Shutdown failed: ${(err as Error).message}`);
@@ -121,6 +155,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     };
     if (received) stop(received);
     else onSignal = stop;
+    process.on("SIGHUP", () => void reloadFromFile(app, argv, logger));
   });
 }
 
@@ -131,4 +166,40 @@ function fail(err: unknown): number {
   }
   console.error(`pmmux: ${(err as Error)?.message ?? String(err)}`);
   return 1;
+}
+
+/**
+ * Re-reads the configuration (SIGHUP, `POST /api/reload`) and applies the difference. A configuration that
+ * fails validation is rejected whole; the error is logged and returned, and the running configuration stays.
+ * TLS, management and NAT options take effect at the next start.
+ */
+export async function reloadFromFile(
+  app: App,
+  argv: readonly string[],
+  logger: Logger,
+): Promise<Error | undefined> {
+  try {
+    const config = loadProcessConfig(argv);
+    await app.reload({
+      backends: config.backends,
+      listeners: listenersOf(config),
+      routingStrategy: config.routingStrategy,
+      healthChecks: config.healthChecks,
+    }).catch((err) => {
+      if (err instanceof BackendConfigError) {
+        const spec = config.backends[err.index];
+        throw configError(
+          "backend",
+          `${spec.name}:${spec.protocol}`,
+          config.sourceOf("backend", err.index),
+          err.message,
+        );
+      }
+      throw err;
+    });
+    return undefined;
+  } catch (err) {
+    logger.error(`Reload rejected, the running configuration stays: ${(err as Error).message}`);
+    return err as Error;
+  }
 }

@@ -302,6 +302,19 @@ export class BackendTable {
     return old;
   }
 
+  /** Replaces the whole order at once (config reload); names must be unique. */
+  setAll(entries: readonly BackendEntry[]): void {
+    const names = new Set<string>();
+    for (const e of entries) {
+      if (names.has(e.name)) {
+        throw new RangeError(`Duplicate backend name "${e.name}" for ${this.transport.toUpperCase()}`);
+      }
+      names.add(e.name);
+    }
+    this.#entries = [...entries];
+    this.#renumber();
+  }
+
   #renumber(): void {
     this.#entries.forEach((e, i) => e.order = i);
   }

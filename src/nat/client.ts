@@ -31,7 +31,9 @@ export interface NatClientOptions {
  */
 export function createNatClient(options: NatClientOptions = {}): NatClient {
   const protocols: PortMapProtocolName[] = options.protocol ? [options.protocol] : ["pmp", "upnp"];
-  return firstAnswering(protocols.map((p) => p === "pmp" ? createPmpClient(options) : createUpnpClient(options)));
+  return firstAnswering(
+    protocols.map((p) => p === "pmp" ? createPmpClient(options) : createUpnpClient(options)),
+  );
 }
 
 /**

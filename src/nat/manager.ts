@@ -10,13 +10,7 @@ import type { Transport } from "../detect/types.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import {
-  describeEntry,
-  type Entry,
-  type NetworkProtocol,
-  type PortMapStatus,
-  toStatus,
-} from "./status.ts";
+import { describeEntry, type Entry, type NetworkProtocol, type PortMapStatus, toStatus } from "./status.ts";
 import { type MapResult, type NatClient, type NatDevice, NatUnreachableError } from "./types.ts";
 
 /** Renewals are never closer together than this (SPEC §13). */

@@ -26,7 +26,13 @@ function fake(name: string, outcome: NatDevice | Error, delay: number, calls: st
 
 const pmp: NatDevice = { protocol: "Pmp", gateway: "10.0.0.1", publicAddress: "203.0.113.1" };
 const upnp: NatDevice = { protocol: "Upnp", gateway: "10.0.0.1", publicAddress: "203.0.113.1" };
-const request = { transport: "tcp" as const, localPort: 8000, publicPort: 8000, lifetime: 60, description: "" };
+const request = {
+  transport: "tcp" as const,
+  localPort: 8000,
+  publicPort: 8000,
+  lifetime: 60,
+  description: "",
+};
 
 describe("firstAnswering()", () => {
   test("the first protocol to answer is used for map() and unmap()", async () => {
@@ -50,7 +56,7 @@ describe("firstAnswering()", () => {
 
   test("when none answers, the error is unreachable and lists every reason", async () => {
     const nat = firstAnswering([
-      fake("pmp", new NatUnreachableError("NAT-PMP gateway \"10.0.0.1\" did not answer"), 1, []),
+      fake("pmp", new NatUnreachableError('NAT-PMP gateway "10.0.0.1" did not answer'), 1, []),
       fake("upnp", new NatUnreachableError("No UPnP gateway answered the SSDP search"), 1, []),
     ]);
     await assert.rejects(nat.discover(), (err: Error) => {
@@ -70,6 +76,9 @@ describe("firstAnswering()", () => {
 
   test("map() before discovery rejects as unreachable", async () => {
     const nat = firstAnswering([fake("pmp", pmp, 1, [])]);
-    await assert.rejects(async () => await nat.map(request), /Cannot map a port: no NAT device has been discovered/);
+    await assert.rejects(
+      async () => await nat.map(request),
+      /Cannot map a port: no NAT device has been discovered/,
+    );
   });
 });

@@ -37,7 +37,10 @@ describe("parseDefaultGateway()", () => {
 
 describe("localIpv4Addresses()", () => {
   test("names the missing interface and the ones that exist", () => {
-    assert.throws(() => localIpv4Addresses("no-such-if0"), /Network interface "no-such-if0" not found: available are /);
+    assert.throws(
+      () => localIpv4Addresses("no-such-if0"),
+      /Network interface "no-such-if0" not found: available are /,
+    );
   });
 
   test("the loopback interface has no address for discovery", () => {

@@ -33,7 +33,9 @@ function setup(specs: string[], options: Partial<PortMapManagerOptions> = {}) {
 }
 
 function metric(metrics: Metrics, name: string, labels: Record<string, string> = {}): number | undefined {
-  return metrics.snapshot().find((s) => s.name === name && JSON.stringify(s.labels) === JSON.stringify(labels))
+  return metrics.snapshot().find((s) =>
+    s.name === name && JSON.stringify(s.labels) === JSON.stringify(labels)
+  )
     ?.value;
 }
 
@@ -56,7 +58,11 @@ describe("PortMapManager", () => {
       "map tcp 7001->8001 30 pmmux-tcp",
       "map udp 7001->8001 30 pmmux-udp",
     ]);
-    assert.deepEqual(manager.device(), { protocol: "Pmp", gateway: "10.0.0.1", publicAddress: "203.0.113.7" });
+    assert.deepEqual(manager.device(), {
+      protocol: "Pmp",
+      gateway: "10.0.0.1",
+      publicAddress: "203.0.113.7",
+    });
     const list = manager.list();
     assert.equal(list.length, 3);
     assert.deepEqual(list[0], {
@@ -80,7 +86,11 @@ describe("PortMapManager", () => {
     assert.equal(nat.mappings.size, 3);
     await manager.stop();
     assert.equal(nat.mappings.size, 0);
-    assert.deepEqual(nat.texts("unmap"), ["unmap tcp 7000->8000", "unmap tcp 7001->8001", "unmap udp 7001->8001"]);
+    assert.deepEqual(nat.texts("unmap"), [
+      "unmap tcp 7000->8000",
+      "unmap tcp 7001->8001",
+      "unmap udp 7001->8001",
+    ]);
     assert.equal(nat.closed, true);
     assert.equal(metric(metrics, "portmap.mappings.active"), 0);
     await manager.stop();
@@ -96,7 +106,10 @@ describe("PortMapManager", () => {
     await clock.advance(80000);
     assert.deepEqual(nat.times("discover", clock.start), [0, 5000, 15000, 35000, 75000]);
     assert.equal(lines("warn").length, 1);
-    assert.match(lines("warn")[0], /No NAT device found: nothing answered; serving the local listeners, retrying in 5 s/);
+    assert.match(
+      lines("warn")[0],
+      /No NAT device found: nothing answered; serving the local listeners, retrying in 5 s/,
+    );
     assert.equal(metric(metrics, "portmap.discovery.total", { result: "failure" }), 5);
     nat.device = { protocol: "Upnp", gateway: "10.0.0.1", publicAddress: "203.0.113.8" };
     await clock.advance(80000);

@@ -53,7 +53,11 @@ describe("createPmpClient() against a NAT-PMP gateway on loopback", () => {
 
   test("discover() asks for the external address", async () => {
     gateway.mode = "answer";
-    assert.deepEqual(await client.discover(), { protocol: "Pmp", gateway: "127.0.0.1", publicAddress: "203.0.113.9" });
+    assert.deepEqual(await client.discover(), {
+      protocol: "Pmp",
+      gateway: "127.0.0.1",
+      publicAddress: "203.0.113.9",
+    });
     assert.deepEqual(gateway.requests.at(-1), [0, 0]);
   });
 
@@ -69,7 +73,13 @@ describe("createPmpClient() against a NAT-PMP gateway on loopback", () => {
     assert.deepEqual(granted, { publicPort: 40123, localPort: 8000, lifetime: 60 });
     // version 0, opcode 2 (TCP), reserved, internal 8000, external 0, lifetime 7200
     assert.deepEqual(gateway.requests.at(-1), [0, 2, 0, 0, 0x1f, 0x40, 0, 0, 0, 0, 0x1c, 0x20]);
-    const udp = await client.map({ transport: "udp", localPort: 8001, publicPort: 7001, lifetime: 30, description: "" });
+    const udp = await client.map({
+      transport: "udp",
+      localPort: 8001,
+      publicPort: 7001,
+      lifetime: 30,
+      description: "",
+    });
     assert.deepEqual(udp, { publicPort: 7001, localPort: 8001, lifetime: 30 });
     assert.equal(gateway.requests.at(-1)![1], 1);
   });
@@ -102,7 +112,9 @@ describe("createPmpClient() against a NAT-PMP gateway on loopback", () => {
       client.discover(),
       (err: Error) =>
         err instanceof NatUnreachableError &&
-        /^NAT-PMP gateway "127.0.0.1" did not answer the external address request within 300 ms/.test(err.message),
+        /^NAT-PMP gateway "127.0.0.1" did not answer the external address request within 300 ms/.test(
+          err.message,
+        ),
     );
     assert.ok(Date.now() - started < 2000);
     gateway.mode = "answer";

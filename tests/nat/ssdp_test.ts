@@ -24,12 +24,18 @@ describe("parseAnswer()", () => {
 
   test("ignores other devices, NOTIFY messages, missing or odd locations and garbage", () => {
     assert.equal(parseAnswer(answer("urn:schemas-upnp-org:device:MediaRenderer:1")), undefined);
-    assert.equal(parseAnswer(answer("urn:schemas-upnp-org:device:InternetGatewayDevice:1", "file:///x")), undefined);
+    assert.equal(
+      parseAnswer(answer("urn:schemas-upnp-org:device:InternetGatewayDevice:1", "file:///x")),
+      undefined,
+    );
     assert.equal(
       parseAnswer("NOTIFY * HTTP/1.1\r\nNT: urn:schemas-upnp-org:device:InternetGatewayDevice:1\r\n\r\n"),
       undefined,
     );
-    assert.equal(parseAnswer("HTTP/1.1 200 OK\r\nST: urn:schemas-upnp-org:device:InternetGatewayDevice:1\r\n\r\n"), undefined);
+    assert.equal(
+      parseAnswer("HTTP/1.1 200 OK\r\nST: urn:schemas-upnp-org:device:InternetGatewayDevice:1\r\n\r\n"),
+      undefined,
+    );
     assert.equal(parseAnswer("\u0000\u0001garbage"), undefined);
   });
 });
