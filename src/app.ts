@@ -12,6 +12,7 @@ import { Listeners, type OpenListener } from "./core/listeners.ts";
 import { BACKENDS } from "./backends/mod.ts";
 import { STRATEGIES, type StrategyFactory } from "./strategies/mod.ts";
 import type { Negotiator } from "./negotiators/types.ts";
+import type { Detector } from "./detect/types.ts";
 import { HealthMonitor } from "./health/monitor.ts";
 import type { HealthCheckSpec } from "./config/spec.ts";
 import type { NetAdapter } from "./net/types.ts";
@@ -56,6 +57,8 @@ export interface AppOptions {
   maxConnections?: number;
   /** @default Infinity */
   maxConnectionsPerIp?: number;
+  /** New connections allowed per client IP and period. @default undefined (unlimited) */
+  connectionRatePerIp?: { count: number; perMs: number };
   /** ms relays may finish after SIGTERM. @default 10000 */
   shutdownGrace?: number;
   /** Backend protocols. @default BACKENDS */
@@ -64,6 +67,8 @@ export interface AppOptions {
   strategies?: readonly StrategyFactory[];
   /** Negotiators run on every TCP connection (TLS). @default [] */
   negotiators?: readonly Negotiator[];
+  /** Detectors `detect=` knows beyond the built-in catalogue (from extensions, SPEC §17). @default [] */
+  detectors?: readonly Detector[];
   /** Health-check specs (`-z`). @default [] */
   healthChecks?: readonly HealthCheckSpec[];
 }
@@ -138,6 +143,7 @@ export class App {
       previewLimit: options.previewBufferLimit,
       maxConnections: options.maxConnections,
       maxConnectionsPerIp: options.maxConnectionsPerIp,
+      connectionRatePerIp: options.connectionRatePerIp,
       logger: services.logger.child("router"),
       metrics: services.metrics,
     });
@@ -393,6 +399,7 @@ export class App {
   #build(spec: BackendSpec): BackendEntry[] {
     return createEntries(spec, {
       protocols: this.#protocols,
+      detectors: this.#options.detectors,
       services: (s) => ({
         net: this.services.net,
         logger: this.services.logger.child(`backend.${s.name}`),

@@ -11,6 +11,8 @@ import { relay } from "../core/relay.ts";
 import { type NetAddr, netAddr, type UdpSocket } from "../net/types.ts";
 import { readMs, readPort } from "./params.ts";
 import { openUdpForward } from "./udp_forward.ts";
+import { buildProxyHeader } from "../proxy/mod.ts";
+import { announcedAddresses, prefixWith, readProxyVersion } from "../proxy/send.ts";
 
 /** Resolves the target once per use; IP literals skip DNS. */
 export async function resolveTarget(host: string): Promise<NetAddr["ip"]> {
@@ -46,6 +48,7 @@ function createTcpPass(spec: BackendSpec, services: BackendServices): BackendHan
   const { host, port } = target(spec);
   const connectTimeout = readMs(spec.params, "connect-timeout", 10000);
   const idleTimeout = readMs(spec.params, "idle-timeout", 0);
+  const proxyVersion = readProxyVersion(spec.params);
   const log = services.logger;
   return {
     async handleTcp(conn: Conn, ctx) {
@@ -65,6 +68,19 @@ function createTcpPass(spec: BackendSpec, services: BackendServices): BackendHan
       } finally {
         clearTimeout(timer);
         ctx.signal.removeEventListener("abort", onAbort);
+      }
+      if (proxyVersion !== undefined) {
+        const { source, destination } = announcedAddresses(ctx);
+        try {
+          // Written before the relay starts, so it precedes every client byte.
+          await upstream.write(buildProxyHeader(proxyVersion, source, destination));
+        } catch (err) {
+          ctx.closeReason = "backend";
+          log.warn(`Cannot send the PROXY header for connection ${ctx.id}: ${(err as Error).message}`);
+          upstream.close();
+          conn.close();
+          return;
+        }
       }
       const r = await relay(conn, upstream, { idleTimeout: idleTimeout || undefined, signal: ctx.signal });
       ctx.ingressBytes = r.clientToUpstream;
@@ -90,9 +106,12 @@ export async function tcpCheck(
 
 function createUdpPass(spec: BackendSpec, services: BackendServices): BackendHandler {
   const { host, port } = target(spec);
+  // v1 has no datagram form: UDP sessions of a `proxy-protocol=v1` backend send v2 (documented).
+  const proxy = readProxyVersion(spec.params) !== undefined;
   return {
     openUdp(ctx) {
       return openUdpForward(ctx, {
+        header: proxy ? prefixWith(buildProxyHeader(2, ctx.writer.client, ctx.local, "udp")) : undefined,
         resolve: async () => netAddr(await resolveTarget(host), port),
         bind: (family, onMessage): Promise<UdpSocket> =>
           services.net.bindUdp({ hostname: family === "ipv6" ? "::" : "0.0.0.0", port: 0, onMessage }),

@@ -67,6 +67,7 @@ export function buildApp(config: Config, net: NetAdapter, logger: Logger): App {
       udpMaxSessions: config.udpMaxSessions,
       maxConnections: config.maxConnections ?? Infinity,
       maxConnectionsPerIp: config.maxConnectionsPerIp ?? Infinity,
+      connectionRatePerIp: config.connectionRatePerIp,
       shutdownGrace: config.shutdownGrace,
       healthChecks: config.healthChecks,
     }, { net, logger, metrics });

@@ -16,6 +16,7 @@ import type {
 } from "./backend.ts";
 import { TIERS } from "./backend.ts";
 import { compileMatchers, type MatchFn, parseKey, TransportMismatchError } from "../matchers/mod.ts";
+import type { Detector } from "../detect/types.ts";
 
 /** Health statuses (SPEC §11). */
 export type HealthStatus =
@@ -124,6 +125,8 @@ export interface CreateEntryOptions {
   readonly protocols: readonly BackendProtocol[];
   /** Services for the factories. */
   readonly services: (spec: BackendSpec, transport: Transport) => BackendServices;
+  /** Detectors `detect=` knows beyond the built-ins (from extensions). @default [] */
+  readonly detectors?: readonly Detector[];
 }
 
 /**
@@ -146,7 +149,7 @@ export function createEntries(spec: BackendSpec, options: CreateEntryOptions): B
   for (const transport of protocol.transports) {
     let compiled;
     try {
-      compiled = compileMatchers(spec.params, transport);
+      compiled = compileMatchers(spec.params, transport, [], { detectors: options.detectors });
     } catch (err) {
       if (err instanceof TransportMismatchError) {
         mismatches.push((err as Error).message);

@@ -7,6 +7,7 @@ import type { ConnContext, Verdict } from "./backend.ts";
 import { Preview } from "./preview.ts";
 import type { BackendEntry, BackendTable } from "./registry.ts";
 import { decide } from "./select.ts";
+import { type Rate, RateLimiter } from "./rate_limit.ts";
 import type { Conn, NetAddr } from "../net/types.ts";
 import { formatAddr } from "../net/types.ts";
 import type { Negotiator } from "../negotiators/types.ts";
@@ -30,6 +31,8 @@ export interface TcpRouterOptions {
   maxConnections?: number;
   /** Per-client-IP connection cap (`--max-connections-per-ip`). @default Infinity */
   maxConnectionsPerIp?: number;
+  /** Per-client-IP new-connection rate (`--connection-rate-per-ip`). @default undefined (unlimited) */
+  connectionRatePerIp?: Rate;
   logger: Logger;
   metrics: Metrics;
 }
@@ -44,7 +47,8 @@ let nextId = 0;
 
 /** Routes accepted TCP connections. */
 export class TcpRouter {
-  #o: Required<Omit<TcpRouterOptions, "logger" | "metrics" | "table" | "strategy">>;
+  #o: Required<Omit<TcpRouterOptions, "logger" | "metrics" | "table" | "strategy" | "connectionRatePerIp">>;
+  #rate: RateLimiter | undefined;
   #table: BackendTable;
   #strategy: Strategy;
   #log: Logger;
@@ -60,6 +64,7 @@ export class TcpRouter {
     this.#log = options.logger;
     this.#accessLog = options.logger.child("access");
     this.#metrics = options.metrics;
+    this.#rate = options.connectionRatePerIp ? new RateLimiter(options.connectionRatePerIp) : undefined;
     this.#o = {
       negotiators: options.negotiators ?? [],
       selectionTimeout: options.selectionTimeout ?? 5000,
@@ -116,6 +121,10 @@ export class TcpRouter {
       for (const n of listener.negotiators) {
         preview = await n.negotiate(preview, ctx, deadlineAt);
         if (!preview) return;
+      }
+      if (this.#rate && !this.#rate.allow(ctx.client.ip)) {
+        this.#fail(conn, ctx, "rate-limit");
+        return;
       }
       ipKey = ctx.client.ip;
       const perIp = (this.#perIp.get(ipKey) ?? 0) + 1;

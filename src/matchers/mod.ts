@@ -6,7 +6,8 @@
  */
 import type { Transport, Verdict } from "../core/backend.ts";
 import { ADDRESS_MATCHERS } from "./address.ts";
-import { DETECT_MATCHER } from "./detect.ts";
+import type { Detector } from "../detect/types.ts";
+import { createDetectMatcher, DETECT_MATCHER } from "./detect.ts";
 import { PROPERTY_MATCHER } from "./property.ts";
 import { ALPN_MATCHER, SNI_MATCHER } from "./tls_hello.ts";
 import { type MatcherDecl, type MatchFn, TransportMismatchError } from "./types.ts";
@@ -52,6 +53,12 @@ export function parseKey(key: string): ParsedKey {
   return { name: k.toLowerCase(), index: undefined, negated };
 }
 
+/** Options for {@linkcode compileMatchers}. */
+export interface CompileMatchersOptions {
+  /** Detectors `detect=` knows beyond the built-in catalogue (from extensions). @default [] */
+  readonly detectors?: readonly Detector[];
+}
+
 /**
  * Compiles the matcher parameters of a backend. `extra` adds protocol-specific matchers (HTTP `host`, ...),
  * evaluated after the common ones. Throws RangeError/SyntaxError whose message names the key and the value.
@@ -60,8 +67,12 @@ export function compileMatchers(
   params: Readonly<Record<string, string>>,
   transport: Transport,
   extra: readonly MatcherDecl[] = [],
+  options: CompileMatchersOptions = {},
 ): CompiledMatchers {
-  const decls = [...COMMON_MATCHERS, ...extra];
+  const common = options.detectors?.length
+    ? COMMON_MATCHERS.map((d) => d === DETECT_MATCHER ? createDetectMatcher(options.detectors) : d)
+    : COMMON_MATCHERS;
+  const decls = [...common, ...extra];
   const fns: MatchFn[] = [];
   const rest: Record<string, string> = {};
   let needsBytes = false;

@@ -90,8 +90,9 @@ export function parseV2(b: Uint8Array, maxBytes = MAX_HEADER_BYTES): ProxyParse 
     return invalid(`${len} address bytes are too few for ${FAMILIES[fam]}`);
   }
   if (b.length < total) return { status: "more" };
-  const addrLen = cmd === 1 ? ADDRESS_BYTES[fam] : 0;
-  const tlvs = parseTlvs(b.subarray(V2_FIXED_BYTES + (cmd === 1 ? addrLen : len), total));
+  // LOCAL and UNSPEC carry nothing the receiver may use: the whole block is skipped.
+  const tlvStart = cmd === 1 && fam !== 0 ? V2_FIXED_BYTES + ADDRESS_BYTES[fam] : total;
+  const tlvs = parseTlvs(b.subarray(tlvStart, total));
   if (!tlvs) return invalid("a TLV runs past the header");
   const header: ProxyHeader = cmd === 0
     ? { version: 2, command: "local", transport: "unspec", family: "unspec", tlvs }
