@@ -6,6 +6,7 @@
 import process from "node:process";
 import { parseCommand } from "./cli/args.ts";
 import { renderHelp } from "./cli/help.ts";
+import { install, uninstall } from "./cli/install.ts";
 import { run } from "./cli/run.ts";
 import { ConfigError } from "./config/load.ts";
 import { runtimeName } from "./net/mod.ts";
@@ -24,13 +25,16 @@ async function main(argv: string[]): Promise<number> {
       console.log(renderHelp({ version: VERSION, topic: command.topic }));
       return 0;
     case "version":
-      console.log(`pmmux ${VERSION}\nruntime: ${runtimeName()}`);
+      console.log(
+        `pmmux ${VERSION}\nruntime: ${runtimeName()} ${process.versions[runtimeName()] ?? ""}`.trimEnd(),
+      );
       return 0;
     case "run":
       return await run(command.argv);
-    default:
-      console.error(`pmmux: "${command.command}" is not available yet`);
-      return 1;
+    case "install":
+      return install(command);
+    case "uninstall":
+      return uninstall(command);
   }
 }
 

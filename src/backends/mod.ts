@@ -4,9 +4,10 @@
  * @module
  */
 import type { BackendProtocol } from "../core/backend.ts";
+import { bittorrentPass } from "./bittorrent_pass.ts";
 import { echo } from "./echo.ts";
 import { noop } from "./noop.ts";
 import { pass } from "./pass.ts";
 
 /** Every built-in backend protocol. */
-export const BACKENDS: readonly BackendProtocol[] = [pass, noop, echo];
+export const BACKENDS: readonly BackendProtocol[] = [pass, noop, echo, bittorrentPass];

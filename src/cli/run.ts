@@ -14,8 +14,18 @@ import { createFileSink, type FileSink } from "../logging/file_sink.ts";
 import { createMetrics } from "../metrics/metrics.ts";
 import { createPortMapping, type PortMapManager } from "../nat/mod.ts";
 import { runtimeAdapter } from "../net/mod.ts";
-import type { NetAdapter } from "../net/types.ts";
+import { formatAddr, type HttpServer, type NetAdapter } from "../net/types.ts";
+import { serveManagement } from "../management/mod.ts";
 import { VERSION } from "../version.ts";
+import {
+  BUILTIN_PLUGINS,
+  describeExtension,
+  type LoadedPlugins,
+  loadPlugins,
+  type PluginTables,
+} from "../extensions/mod.ts";
+import { bindingNegotiators } from "../negotiators/proxy_protocol.ts";
+import { createTlsFromConfig } from "../tls/from_config.ts";
 
 /** Reads a text file, `undefined` when it does not exist. */
 export function readTextFileOrUndefined(path: string): string | undefined {
@@ -27,39 +37,67 @@ export function readTextFileOrUndefined(path: string): string | undefined {
   }
 }
 
-/** Loads the configuration from the process's arguments and environment. */
-export function loadProcessConfig(argv: readonly string[]): Config {
+/**
+ * Loads the configuration from the process's arguments and environment; `--routing-strategy` is checked
+ * against `strategies` (`null`: not checked, for the first pass that finds the extensions to load).
+ */
+export function loadProcessConfig(
+  argv: readonly string[],
+  strategies: readonly { name: string }[] | null = STRATEGIES,
+): Config {
   return loadConfig({
     argv,
     env: process.env,
     cwd: process.cwd(),
     readTextFile: readTextFileOrUndefined,
-    knownStrategies: STRATEGIES.map((s) => s.name),
+    knownStrategies: strategies?.map((s) => s.name),
   });
 }
 
-/** Maps port bindings to the listeners to open (bindings with `listen=false` open none). */
-export function listenersOf(config: Config): AppListener[] {
+/**
+ * Maps port bindings to the listeners to open (bindings with `listen=false` open none), with their PROXY
+ * protocol negotiator (`proxy-protocol=true`). Throws a ConfigError naming a binding whose PROXY parameters
+ * are invalid.
+ */
+export function listenersOf(config: Config, logger: Logger = createLogger({ level: "none" })): AppListener[] {
   const out: AppListener[] = [];
-  config.portBindings.forEach((b) => {
+  config.portBindings.forEach((b, i) => {
     // A `?` local port gets its listener once the NAT device assigned it (src/nat/setup.ts).
     if (!b.listen || b.localPort === "?") return;
-    out.push({ transports: b.transports, hostname: b.bindAddress, port: b.localPort });
+    let negotiators;
+    try {
+      negotiators = bindingNegotiators(b.params, logger.child("proxy-protocol"));
+    } catch (err) {
+      throw configError(
+        "port-binding",
+        b.spec,
+        config.sourceOf("port-binding", i),
+        (err as Error).message,
+        err,
+      );
+    }
+    out.push({ transports: b.transports, hostname: b.bindAddress, port: b.localPort, negotiators });
   });
   return out;
 }
 
 /** Builds the app from a loaded configuration; backend errors become ConfigErrors naming their source. */
-export function buildApp(config: Config, net: NetAdapter, logger: Logger): App {
+export function buildApp(
+  config: Config,
+  net: NetAdapter,
+  logger: Logger,
+  plugins: PluginTables = BUILTIN_PLUGINS,
+): App {
   const metrics = createMetrics(
     config.logMetrics
       ? { onRecord: (n, v, l) => logger.trace(`metric ${n}=${v}`, l as Record<string, unknown>) }
       : {},
   );
+  const tls = createTlsFromConfig(config, { logger: logger.child("tls"), metrics });
   try {
     return new App({
       backends: config.backends,
-      listeners: listenersOf(config),
+      listeners: listenersOf(config, logger),
       routingStrategy: config.routingStrategy,
       selectionTimeout: config.selectionTimeout,
       previewBufferLimit: config.previewBufferLimit,
@@ -70,6 +108,10 @@ export function buildApp(config: Config, net: NetAdapter, logger: Logger): App {
       connectionRatePerIp: config.connectionRatePerIp,
       shutdownGrace: config.shutdownGrace,
       healthChecks: config.healthChecks,
+      protocols: plugins.protocols,
+      strategies: plugins.strategies,
+      negotiators: tls ? [tls, ...plugins.negotiators] : plugins.negotiators,
+      detectors: plugins.detectors,
     }, { net, logger, metrics });
   } catch (err) {
     if (err instanceof BackendConfigError) {
@@ -94,8 +136,10 @@ export function buildApp(config: Config, net: NetAdapter, logger: Logger): App {
  */
 export async function run(argv: readonly string[]): Promise<number> {
   let config: Config;
+  let plugins: LoadedPlugins;
   try {
-    config = loadProcessConfig(argv);
+    plugins = await loadPlugins(loadProcessConfig(argv, null), { cwd: process.cwd() });
+    config = loadProcessConfig(argv, plugins.strategies);
   } catch (err) {
     return fail(err);
   }
@@ -131,20 +175,39 @@ export async function run(argv: readonly string[]): Promise<number> {
   process.once("SIGTERM", () => onSignal("SIGTERM"));
   let app: App;
   let portMaps: PortMapManager;
+  let management: HttpServer | undefined;
   try {
     const net = await runtimeAdapter();
-    app = buildApp(config, net, logger);
+    plugins.extensions.forEach((x) => logger.info(describeExtension(x)));
+    app = buildApp(config, net, logger, plugins);
     logger.info(`pmmux ${VERSION} on ${net.runtime}${config.configFile ? ` with ${config.configFile}` : ""}`);
     await app.start();
     portMaps = createPortMapping(config, app, logger);
     await portMaps.start();
+    if (config.managementEnable) {
+      management = await serveManagement(net, {
+        app,
+        token: config.managementToken,
+        corsOrigins: config.managementCorsOrigins,
+        ui: config.managementUiEnable,
+        portMaps,
+        reload: async () => {
+          const err = await reloadFromFile(app, argv, logger);
+          if (err) throw err;
+        },
+        version: VERSION,
+      }, { hostname: config.managementBindAddress, port: config.managementPort });
+      const ui = config.managementUiEnable ? ", web UI at /" : "";
+      logger.info(`Management API on http://${formatAddr(management.addr)}${ui}`);
+    }
   } catch (err) {
     return fail(err);
   }
   return await new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       logger.info(`${signal} received: stopping (grace ${config.shutdownGrace} ms)`);
-      app.stop(config.shutdownGrace).finally(() => portMaps.stop()).then(() => {
+      const closing = management?.close().catch(() => {});
+      app.stop(config.shutdownGrace).finally(() => portMaps.stop()).finally(() => closing).then(() => {
         logger.info("Stopped");
         return fileSink?.flush();
       }).then(() => {
@@ -183,7 +246,7 @@ export async function reloadFromFile(
     const config = loadProcessConfig(argv);
     await app.reload({
       backends: config.backends,
-      listeners: listenersOf(config),
+      listeners: listenersOf(config, logger),
       routingStrategy: config.routingStrategy,
       healthChecks: config.healthChecks,
     }).catch((err) => {

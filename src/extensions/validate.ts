@@ -25,7 +25,9 @@ type Item = Record<string, unknown>;
 export function validateExtension(exports: Record<string, unknown>): Extension {
   const ext = exports.extension;
   if (ext === undefined) {
-    const hint = "default" in exports ? ": found a default export, write export const extension = { ... }" : "";
+    const hint = "default" in exports
+      ? ": found a default export, write export const extension = { ... }"
+      : "";
     throw new TypeError(`the module has no named export "extension"${hint}`);
   }
   if (!isObject(ext)) throw new TypeError(`"extension" must be an object, got ${kind(ext)}`);
@@ -41,9 +43,13 @@ export function validateExtension(exports: Record<string, unknown>): Extension {
     name(b, at);
     transports(b, at);
     if (!(TIERS as readonly string[]).includes(b.defaultTier as string)) {
-      throw new TypeError(`${at}: "defaultTier" must be one of ${TIERS.join(", ")}, got ${kind(b.defaultTier)}`);
+      throw new TypeError(
+        `${at}: "defaultTier" must be one of ${TIERS.join(", ")}, got ${kind(b.defaultTier)}`,
+      );
     }
-    if (!Array.isArray(b.params)) throw new TypeError(`${at}: "params" must be an array, got ${kind(b.params)}`);
+    if (!Array.isArray(b.params)) {
+      throw new TypeError(`${at}: "params" must be an array, got ${kind(b.params)}`);
+    }
     b.params.forEach((p: unknown, i: number) => {
       if (!isObject(p) || typeof p.key !== "string" || p.key === "" || typeof p.help !== "string") {
         throw new TypeError(`${at}: params[${i}] must be { key: string, help: string, required?: boolean }`);
@@ -53,13 +59,17 @@ export function validateExtension(exports: Record<string, unknown>): Extension {
   });
   list(ext, "detectors", (d, at) => {
     name(d, at);
-    if ((d.name as string).startsWith("regex:")) throw new TypeError(`${at}: the name must not start with "regex:"`);
+    if ((d.name as string).startsWith("regex:")) {
+      throw new TypeError(`${at}: the name must not start with "regex:"`);
+    }
     transports(d, at);
     fn(d, "detect", at);
   });
   list(ext, "strategies", (s, at) => {
     name(s, at);
-    if (typeof s.help !== "string") throw new TypeError(`${at}: "help" must be a string, got ${kind(s.help)}`);
+    if (typeof s.help !== "string") {
+      throw new TypeError(`${at}: "help" must be a string, got ${kind(s.help)}`);
+    }
     fn(s, "create", at);
   });
   list(ext, "negotiators", (n, at) => {
@@ -111,7 +121,7 @@ function isObject(value: unknown): value is Item {
 /** Describes a value for an error message: `"abc"`, `42`, `an array`, `undefined`. */
 function kind(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
-  if (Array.isArray(value)) return `an array ${JSON.stringify(value)}`;
+  if (Array.isArray(value)) return "an array";
   if (typeof value === "function") return "a function";
   if (isObject(value)) return "an object";
   return String(value);

@@ -39,7 +39,8 @@ async function specOf(c: Context): Promise<BackendSpec> {
 }
 
 function drainTimeoutOf(c: Context, ctx: RouteContext): number {
-  return optionalInt(c.req.query("drainTimeout"), "drainTimeout", 0, 86_400_000) ?? ctx.deps.drainTimeout ?? 30000;
+  return optionalInt(c.req.query("drainTimeout"), "drainTimeout", 0, 86_400_000) ?? ctx.deps.drainTimeout ??
+    30000;
 }
 
 function list(c: Context, { deps }: RouteContext): Response {
@@ -67,7 +68,9 @@ async function replace(c: Context, ctx: RouteContext): Promise<Response> {
   const drainTimeout = drainTimeoutOf(c, ctx);
   const spec = await specOf(c);
   const targets = TRANSPORTS.filter((t) => (!only || t === only) && table(app, t).get(spec.name));
-  if (targets.length === 0) throw notFound(`No backend "${spec.name}"${only ? ` for ${only.toUpperCase()}` : ""}`);
+  if (targets.length === 0) {
+    throw notFound(`No backend "${spec.name}"${only ? ` for ${only.toUpperCase()}` : ""}`);
+  }
   const replaced: BackendEntry[] = [];
   for (const t of targets) {
     try {
@@ -93,7 +96,9 @@ function remove(c: Context, ctx: RouteContext): Response {
   if (targets.length === 0) {
     throw notFound(`No backend "${name}" (${protocol})${only ? ` for ${only.toUpperCase()}` : ""}`);
   }
-  const removed = targets.map((t) => app.removeBackend(name, t, drain, drainTimeout)).filter((e) => e !== undefined);
+  const removed = targets.map((t) => app.removeBackend(name, t, drain, drainTimeout)).filter((e) =>
+    e !== undefined
+  );
   if (removed.length === 0) throw new ApiError(404, `No backend "${name}" (${protocol})`);
   return c.json(backendStatus(removed[0]), 200);
 }
@@ -152,7 +157,11 @@ export const backendRoutes: RouteGroup = {
       description: `${PATH_DOC}. With drain=true open connections may finish within drainTimeout.`,
       query: [
         NETWORK_PROTOCOL_QUERY,
-        { name: "drain", description: "true: let connections finish; false: close them", schema: { type: "boolean" } },
+        {
+          name: "drain",
+          description: "true: let connections finish; false: close them",
+          schema: { type: "boolean" },
+        },
         DRAIN_TIMEOUT_QUERY,
       ],
       responses: { 200: ok("The removed backend", ref("BackendStatus")), 404: error("No such backend") },

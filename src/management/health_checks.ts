@@ -80,7 +80,11 @@ async function remove(c: Context, { deps }: RouteContext): Promise<Response> {
   const backend = optionalString(body.backend, "backend")?.trim() || undefined;
   const found = deps.app.health.specs.find((s) => s.protocol === protocol && s.backend === backend);
   if (!found || !deps.app.health.remove(protocol, backend)) {
-    const what = backend ? `backend "${backend}" (${protocol})` : protocol ? `protocol "${protocol}"` : "every backend";
+    const what = backend
+      ? `backend "${backend}" (${protocol})`
+      : protocol
+      ? `protocol "${protocol}"`
+      : "every backend";
     throw notFound(`No health check for ${what}`);
   }
   return c.json(healthCheckView(found), 200);
@@ -117,7 +121,8 @@ export const healthCheckRoutes: RouteGroup = {
       path: "/api/health-checks",
       id: "removeHealthCheck",
       summary: "Remove the health-check spec of a protocol/backend pair",
-      description: "Selector in the JSON body or the query string: protocol and backend, both absent = global",
+      description:
+        "Selector in the JSON body or the query string: protocol and backend, both absent = global",
       query: [
         { name: "protocol", description: "Backend protocol", schema: { type: "string" } },
         { name: "backend", description: "Backend name", schema: { type: "string" } },

@@ -27,7 +27,9 @@ export async function readBody(c: Context): Promise<JsonObject> {
     throw badRequest(`Cannot parse the request body as JSON: ${(err as Error).message}`, err);
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw badRequest(`Invalid request body: expected a JSON object, got ${JSON.stringify(value).slice(0, 40)}`);
+    throw badRequest(
+      `Invalid request body: expected a JSON object, got ${JSON.stringify(value).slice(0, 40)}`,
+    );
   }
   return value as JsonObject;
 }
@@ -56,7 +58,9 @@ export function onlyFields(body: JsonObject, known: readonly string[]): void {
  * @throws {ApiError} 400 naming the field and the accepted values.
  */
 export function parseEnum<T extends string>(value: unknown, values: readonly T[], field: string): T {
-  const found = typeof value === "string" ? values.find((v) => v.toLowerCase() === value.trim().toLowerCase()) : undefined;
+  const found = typeof value === "string"
+    ? values.find((v) => v.toLowerCase() === value.trim().toLowerCase())
+    : undefined;
   if (found === undefined) {
     throw badRequest(`Invalid ${field} ${JSON.stringify(value)}: expected ${values.join(" or ")}`);
   }
@@ -96,7 +100,11 @@ export function optionalBool(value: unknown, field: string): boolean | undefined
  */
 export function optionalInt(value: unknown, field: string, min: number, max: number): number | undefined {
   if (value === undefined || value === null || value === "") return undefined;
-  const n = typeof value === "number" ? value : typeof value === "string" && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  const n = typeof value === "number"
+    ? value
+    : typeof value === "string" && /^\s*\d+\s*$/.test(value)
+    ? Number(value)
+    : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
     throw badRequest(`Invalid ${field} ${JSON.stringify(value)}: expected an integer from ${min} to ${max}`);
   }
@@ -106,7 +114,9 @@ export function optionalInt(value: unknown, field: string, min: number, max: num
 /** An optional string field. */
 export function optionalString(value: unknown, field: string): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string") throw badRequest(`Invalid ${field} ${JSON.stringify(value)}: expected a string`);
+  if (typeof value !== "string") {
+    throw badRequest(`Invalid ${field} ${JSON.stringify(value)}: expected a string`);
+  }
   return value;
 }
 
@@ -122,7 +132,9 @@ export function paramsOf(value: unknown, field: string): [string, string][] {
   }
   return Object.entries(value as JsonObject).map(([k, v]) => {
     if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") {
-      throw badRequest(`Invalid ${field} "${k}": expected a string, number or boolean, got ${JSON.stringify(v)}`);
+      throw badRequest(
+        `Invalid ${field} "${k}": expected a string, number or boolean, got ${JSON.stringify(v)}`,
+      );
     }
     return [k, String(v)];
   });

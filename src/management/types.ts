@@ -75,10 +75,18 @@ export interface NatDeviceInfo {
 /** One port mapping as `GET /api/port-maps` lists it. */
 export interface PortMapInfo {
   readonly networkProtocol: NetworkProtocol;
+  /** `null` while a `?` local port is not assigned yet. */
   readonly localPort: number | null;
+  /** `null` until the device granted one. */
   readonly publicPort: number | null;
+  /** Granted lifetime in seconds (0 = permanent). */
+  readonly lifetime?: number | null;
+  /** ISO 8601 UTC. */
+  readonly expiresAt?: string | null;
+  /** `Pending`, `Active` or `Failed`. */
   readonly status: string;
-  readonly [key: string]: unknown;
+  /** Why the last attempt failed. */
+  readonly error?: string;
 }
 
 /** A mapping to add, or the selector of one to remove. */

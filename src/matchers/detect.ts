@@ -24,7 +24,9 @@ export function createDetectMatcher(extra: readonly Detector[] = []): MatcherDec
       const detector = findDetector(wanted) ?? extra.find((d) => d.name === wanted.toLowerCase());
       if (!detector) {
         const names = [...DETECTOR_NAMES, ...extra.map((d) => d.name)];
-        throw new RangeError(`unknown detector "${value}": expected one of ${names.join(", ")}, regex:<pattern>`);
+        throw new RangeError(
+          `unknown detector "${value}": expected one of ${names.join(", ")}, regex:<pattern>`,
+        );
       }
       if (!detector.transports.includes(transport)) {
         throw new TransportMismatchError(

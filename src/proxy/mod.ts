@@ -24,7 +24,10 @@ export function parseProxyHeader(bytes: Uint8Array, maxBytes = MAX_HEADER_BYTES)
   if (bytes.length === 0) return { status: "more" };
   if (bytes[0] === V2_SIGNATURE[0]) return parseV2(bytes, maxBytes);
   if (bytes[0] === 0x50) return parseV1(bytes);
-  return { status: "invalid", reason: `not a PROXY header: first byte 0x${bytes[0].toString(16).padStart(2, "0")}` };
+  return {
+    status: "invalid",
+    reason: `not a PROXY header: first byte 0x${bytes[0].toString(16).padStart(2, "0")}`,
+  };
 }
 
 /** A PROXY protocol version that `pass` can send. */

@@ -56,7 +56,11 @@ export function parseV1(b: Uint8Array): ProxyParse {
 function fields(line: string, length: number): ProxyParse {
   const parts = line.split(" ");
   if (parts[0] === "UNKNOWN") {
-    return { status: "ok", length, header: { version: 1, command: "local", transport: "unspec", family: "unspec", tlvs: [] } };
+    return {
+      status: "ok",
+      length,
+      header: { version: 1, command: "local", transport: "unspec", family: "unspec", tlvs: [] },
+    };
   }
   if (parts.length !== 5) return invalid(`"${line}" does not have 5 fields`);
   const [proto, src, dst, sport, dport] = parts;

@@ -11,8 +11,8 @@ import {
   type ProxyHeader,
   type ProxyParse,
   type ProxyTlv,
-  type V2BuildOptions,
   V2_SIGNATURE,
+  type V2BuildOptions,
 } from "./types.ts";
 
 /** Fixed part: signature, version/command, family/transport, length. */

@@ -19,7 +19,16 @@ export interface ConnDuplex extends Duplex {
   pauseReads(): void;
   /** Reads the connection again after {@linkcode ConnDuplex.pauseReads}. */
   resumeReads(): void;
+  /**
+   * Calls `callback` once fewer than 64 KiB wait to be written to the connection (at once when that is
+   * already so, or when the stream is destroyed). Bun's TLS layer writes into its transport without waiting
+   * for `drain`, so the plaintext writer waits here.
+   */
+  whenWritable(callback: () => void): void;
 }
+
+/** Bytes queued for the connection past which writers wait (see `whenWritable`). */
+const WRITE_HIGH_WATER = 64 * 1024;
 
 /**
  * Wraps a connection as a Duplex stream.
@@ -62,6 +71,23 @@ class ConnStream extends Duplex implements ConnDuplex {
       this.#wanted = false;
       this._read();
     }
+  }
+
+  whenWritable(callback: () => void): void {
+    if (this.writableLength < WRITE_HIGH_WATER || this.destroyed) {
+      callback();
+      return;
+    }
+    let called = false;
+    const once = () => {
+      if (called) return;
+      called = true;
+      this.off("drain", once);
+      this.off("close", once);
+      callback();
+    };
+    this.on("drain", once);
+    this.on("close", once);
   }
 
   override _read(): void {

@@ -18,6 +18,10 @@ export interface TransportFlow {
   pauseReads(): void;
   /** Reads the transport again. */
   resumeReads(): void;
+  /** Calls back once the transport's write queue is short enough. */
+  whenWritable(callback: () => void): void;
+  /** Closes the transport. */
+  destroy(): unknown;
 }
 
 /**
@@ -26,8 +30,8 @@ export interface TransportFlow {
  * - Reading: `data` events are queued; past 64 KiB queued the transport under the socket stops being read
  *   (the TLS socket itself is never paused: Deno's stalls after some pause/resume cycles, Bun's keeps
  *   reading its transport anyway). Chunks are fresh buffers and stay valid.
- * - Writing: `write()` resolves in the socket's write callback, once the chunk has been encrypted and handed
- *   to the transport, so the caller may reuse it (the Deno adapter reuses read buffers) and gets backpressure.
+ * - Writing: `write()` resolves in the socket's write callback, once the chunk has been encrypted (the caller
+ *   may reuse it: the Deno adapter reuses read buffers), and once the transport's write queue is short.
  * - `closeWrite()` ends the TLS stream (close_notify, then FIN on the transport); reading continues.
  * - `close()` destroys the socket and the connection under it. Errors reject the pending read or write with
  *   a `code`; every `error` event is handled here, so none is unhandled.
@@ -115,6 +119,7 @@ export class TlsSocketConn implements Conn {
     if (this.#isClosed) return;
     this.#isClosed = true;
     this.#socket.destroy();
+    this.#flow?.destroy();
     this.#settleReader(null);
     this.#failWriter(netError("Cannot write to", formatAddr(this.remoteAddr), "EPIPE"));
     this.#resolveClosed();
@@ -155,6 +160,7 @@ export class TlsSocketConn implements Conn {
   };
 
   #onClose = (): void => {
+    this.#flow?.destroy();
     this.#eof = true;
     this.#settleReader(null);
     this.#failWriter(netError("Cannot write to", formatAddr(this.remoteAddr), "EPIPE"));
@@ -164,9 +170,22 @@ export class TlsSocketConn implements Conn {
   #onWritten = (error?: Error | null): void => {
     const writer = this.#writer;
     if (writer === null) return;
+    if (error) {
+      this.#writer = null;
+      writer.reject(netError("Cannot write to", formatAddr(this.remoteAddr), errorCode(error), error));
+    } else if (this.#flow) {
+      this.#flow.whenWritable(this.#onWritable);
+    } else {
+      this.#writer = null;
+      writer.resolve();
+    }
+  };
+
+  #onWritable = (): void => {
+    const writer = this.#writer;
+    if (writer === null) return;
     this.#writer = null;
-    if (error) writer.reject(netError("Cannot write to", formatAddr(this.remoteAddr), errorCode(error), error));
-    else writer.resolve();
+    writer.resolve();
   };
 
   #settleReader(value: null): void {

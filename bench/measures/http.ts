@@ -1,0 +1,66 @@
+/**
+ * HTTP request rates through the contender to nginx `return 200`: a new connection per request (wrk with
+ * `Connection: close`) and keep-alive requests. One wrk thread, a fixed number of connections.
+ *
+ * @module
+ */
+import { httpWarmup } from "../clients.ts";
+import type { Contender } from "../contenders.ts";
+import type { BenchEnv, Sample } from "../types.ts";
+import { runWrk } from "../wrk.ts";
+import { type Measure, upstreamPort, withContender } from "./types.ts";
+
+/** wrk connections for the rate measures. */
+export const WRK_CONNECTIONS = 32;
+
+/** Shared key of the haproxy keep-alive rates seen so far (the latency measure paces itself on them). */
+export const HAPROXY_KEEPALIVE_KEY = "keepalive.haproxy.rps";
+
+/** One wrk run against an already started forwarder at `port`, after a short warm-up. */
+export async function wrkRate(env: BenchEnv, port: number, close: boolean): Promise<Sample> {
+  const warmFailed = await httpWarmup(port);
+  const r = await runWrk(env, { port, connections: WRK_CONNECTIONS, seconds: env.budget.wrkSeconds, close });
+  const sample: Sample = {
+    value: r.rps,
+    detail: {
+      requests: r.requests,
+      errors: r.errors,
+      warmupFailures: warmFailed,
+      p99us: r.p99us,
+      wrk: r.raw,
+    },
+  };
+  if (r.requests === 0) return { ...sample, value: null, error: "no request completed" };
+  if (r.errors > r.requests * 0.01) sample.error = `${r.errors} errors for ${r.requests} requests`;
+  return sample;
+}
+
+function rate(name: string, title: string, close: boolean): Measure {
+  return {
+    name,
+    title,
+    unit: "req/s",
+    better: "higher",
+    upstream: "http",
+    tools: ["wrk"],
+    applies: (c: Contender) => c.transports.includes("tcp"),
+    async run(env, contender) {
+      const sample = await withContender(
+        env,
+        contender,
+        { transport: "tcp", target: upstreamPort(env, "http") },
+        (r) => wrkRate(env, r.port, close),
+      );
+      if (!close && contender.name === "haproxy" && sample.value !== null) {
+        const seen = (env.shared.get(HAPROXY_KEEPALIVE_KEY) as number[] | undefined) ?? [];
+        env.shared.set(HAPROXY_KEEPALIVE_KEY, [...seen, sample.value]);
+      }
+      return sample;
+    },
+  };
+}
+
+/** New connections per second: every request on its own connection. */
+export const connRate: Measure = rate("conn", "new connections/s (wrk, Connection: close)", true);
+/** Keep-alive requests per second. */
+export const keepalive: Measure = rate("keepalive", "keep-alive requests/s (wrk)", false);
