@@ -147,6 +147,7 @@ async function main(argv: string[]): Promise<number> {
   const started = Date.now();
   env.tmp = scratch = await Deno.makeTempDir({ prefix: "pmmux-bench-" });
   let busyAfter = 0;
+  const busyByRound: number[] = [];
   try {
     const { ports, procs } = await startUpstreams(
       {
@@ -159,6 +160,10 @@ async function main(argv: string[]): Promise<number> {
     env.upstreams = ports;
     log(`upstreams: ${JSON.stringify(ports)}; scratch ${env.tmp}`);
     for (let round = 1; round <= budget.rounds; round++) {
+      // Nothing of ours is busy between rounds: whatever load shows is other processes'.
+      const busy = round === 1 ? busyBefore : await cpuBusy(500);
+      busyByRound.push(busy);
+      if (round > 1 && busy > 0.1) log(`WARNING: ${Math.round(busy * 100)}% of the CPUs busy between rounds`);
       for (const m of measures) {
         for (const c of shuffle(contenders.filter((c) => m.applies(c)))) {
           let sample: Sample;
@@ -192,7 +197,9 @@ async function main(argv: string[]): Promise<number> {
   const out: string[] = [
     `pmmux benchmark — ${command} — ${budget.rounds} round(s), ${minutes} min, ${new Date().toISOString()}`,
     `machine: ${machineLine(machine)}`,
-    `CPU busy before the run: ${Math.round(busyBefore * 100)}%`,
+    `CPU busy with other processes before each round / after: ${
+      busyByRound.map((b) => `${Math.round(b * 100)}%`).join(", ")
+    } / ${Math.round(busyAfter * 100)}%${busyByRound.some((b) => b > 0.1) ? " (figures are noisy)" : ""}`,
     "",
     table,
   ];
@@ -203,7 +210,7 @@ async function main(argv: string[]): Promise<number> {
     date: new Date().toISOString(),
     minutes: Number(minutes),
     machine,
-    cpuBusyBefore: busyBefore,
+    cpuBusyBeforeRounds: busyByRound,
     cpuBusyAfter: busyAfter,
     budget,
     latencyTarget: env.shared.get("latency.target") ?? null,

@@ -104,6 +104,18 @@ export function renderTable(
       });
       lines.push(row(["p99 latency added vs direct (ms)", ...added, ""]));
     }
+    if (m.name === "slowread") {
+      const growth = contenders.map((c) => {
+        const samples = byC[c] ?? [];
+        const start = median(samples.map((s) => (s.detail?.baselineMiB as number | undefined) ?? null));
+        const g = median(samples.map((s) => {
+          const base = s.detail?.baselineMiB;
+          return s.value !== null && typeof base === "number" ? s.value - base : null;
+        }));
+        return start === null || g === null ? "" : `${start.toFixed(1)} + ${g.toFixed(1)}`;
+      });
+      lines.push(row(["↳ RSS at start + growth (MiB)", ...growth, ""]));
+    }
   }
   return { table: lines.join("\n"), notes };
 }

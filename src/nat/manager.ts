@@ -2,6 +2,8 @@
  * The port map manager (SPEC §13): maps every binding whose public part is not `!` on the NAT device, renews
  * each mapping before it expires, retries failures with exponential backoff, and deletes every mapping on stop.
  * One run at a time works through the mappings that are due, so requests never overlap and never loop.
+ * (Longer than most files: it is one state machine; its stateless parts live in `schedule.ts`, `requests.ts`,
+ * `map_entry.ts` and `status.ts`.)
  *
  * @module
  */
@@ -10,15 +12,22 @@ import type { Transport } from "../detect/types.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { describeEntry, type Entry, type NetworkProtocol, type PortMapStatus, toStatus } from "./status.ts";
+import {
+  checkPort,
+  findClash,
+  findEntry,
+  type PortMapChange,
+  type PortMapRequest,
+  type PortMapSelector,
+  transportOf,
+} from "./requests.ts";
+import { mapEntry } from "./map_entry.ts";
+import { backoffDelay, seconds } from "./schedule.ts";
+import { applyGrant, describeEntry, type Entry, type PortMapStatus, toStatus } from "./status.ts";
 import { type MapResult, type NatClient, type NatDevice, NatUnreachableError } from "./types.ts";
 
-/** Renewals are never closer together than this (SPEC §13). */
-export const MIN_RENEWAL_INTERVAL = 5000;
 /** Deleting the mappings on stop gives up after this many milliseconds. */
 const STOP_TIMEOUT = 10000;
-/** The range a `?:?` binding's local port is drawn from before the device assigns one. */
-const EPHEMERAL = [49152, 65535] as const;
 
 /** Options for {@linkcode PortMapManager}. */
 export interface PortMapManagerOptions {
@@ -45,28 +54,6 @@ export interface PortMapManagerOptions {
   /** Called when a `?` local port of a binding gets its port, so its listener can be opened. */
   onLocalPortAssigned?: (binding: PortBinding, transport: Transport, localPort: number) => void;
 }
-
-/** A mapping to add at run time (`POST /api/port-maps`). */
-export interface PortMapRequest {
-  networkProtocol: NetworkProtocol | Lowercase<NetworkProtocol> | Uppercase<NetworkProtocol>;
-  /** Local port; omitted = the port the device assigns (`?`). */
-  localPort?: number;
-  /** Public port; omitted = the local port when given, else the device chooses (`?`). */
-  publicPort?: number;
-}
-
-/** A mapping to remove at run time (`DELETE /api/port-maps`): matched by protocol and the ports given. */
-export interface PortMapSelector {
-  networkProtocol: PortMapRequest["networkProtocol"];
-  localPort?: number;
-  publicPort?: number;
-}
-
-/** What changed, for {@linkcode PortMapManager.onChange}. */
-export type PortMapChange =
-  | { readonly type: "device"; readonly device: NatDevice | undefined }
-  | { readonly type: "mapping"; readonly mapping: PortMapStatus }
-  | { readonly type: "removed"; readonly mapping: PortMapStatus };
 
 /**
  * Keeps the NAT mappings of pmmux. Runtime API for the management server:
@@ -180,11 +167,7 @@ export class PortMapManager {
     const transport = transportOf(request.networkProtocol);
     const local = request.localPort === undefined ? "?" : checkPort(request.localPort, "local");
     const pub = request.publicPort === undefined ? local : checkPort(request.publicPort, "public");
-    const clash = this.#entries.find((e) =>
-      e.transport === transport &&
-      ((typeof local === "number" && (e.localPort ?? e.wantLocal) === local) ||
-        (typeof pub === "number" && (e.publicPort ?? e.wantPublic) === pub))
-    );
+    const clash = findClash(this.#entries, transport, local, pub);
     if (clash) throw new RangeError(`Port mapping ${describeEntry(clash)} exists already`);
     const entry = this.#entry(transport, pub, local, undefined, []);
     const first = new Promise<Error | undefined>((resolve) => entry.settle = resolve);
@@ -212,11 +195,7 @@ export class PortMapManager {
     if (selector.localPort === undefined && selector.publicPort === undefined) {
       throw new RangeError("Cannot remove a port mapping: give its localPort or publicPort");
     }
-    const entry = this.#entries.find((e) =>
-      e.transport === transport &&
-      (selector.localPort === undefined || (e.localPort ?? e.wantLocal) === selector.localPort) &&
-      (selector.publicPort === undefined || (e.publicPort ?? e.wantPublic) === selector.publicPort)
-    );
+    const entry = findEntry(this.#entries, transport, selector);
     if (!entry) return undefined;
     this.#entries = this.#entries.filter((e) => e !== entry);
     await this.#running;
@@ -331,7 +310,7 @@ export class PortMapManager {
       if (signal.aborted) return false;
       this.#deviceFailures++;
       const message = (err as Error).message;
-      const delay = this.#backoff(this.#deviceFailures);
+      const delay = this.#delay(this.#deviceFailures);
       this.#o.metrics.add("portmap.discovery.total", 1, { result: "failure" });
       if (this.#deviceWarned !== message) {
         this.#deviceWarned = message;
@@ -368,34 +347,14 @@ export class PortMapManager {
     const client = this.#client!;
     const renewal = e.status === "Active";
     const metric = renewal ? "portmap.renewal.total" : "portmap.mapping.total";
-    const description = `pmmux-${e.transport}`;
-    const lifetime = this.#o.lifetime ?? 7200;
-    let local = e.localPort ?? this.#candidate(e);
-    const pub = e.publicPort ?? (e.wantPublic === "?" ? 0 : e.wantPublic);
+    let local: number;
     let result: MapResult;
     try {
-      e.requested = { localPort: local, publicPort: pub };
-      result = await client.map({
-        transport: e.transport,
-        localPort: local,
-        publicPort: pub,
-        lifetime,
-        description,
-      }, signal);
-      if (e.localPort === undefined && result.publicPort !== local) {
-        // `?` local: the listener uses the port the device assigned, so map that port to itself instead.
-        await client.unmap(
-          { transport: e.transport, localPort: local, publicPort: result.publicPort },
-          signal,
-        )
-          .catch(() => {});
-        local = result.publicPort;
-        e.requested = { localPort: local, publicPort: local };
-        result = await client.map(
-          { transport: e.transport, localPort: local, publicPort: local, lifetime, description },
-          signal,
-        );
-      }
+      ({ localPort: local, result } = await mapEntry(client, e, {
+        lifetime: this.#o.lifetime ?? 7200,
+        random: this.#o.random ?? Math.random,
+        signal,
+      }));
     } catch (err) {
       if (signal.aborted) return e.settle?.(err as Error);
       this.#o.metrics.add(metric, 1, { result: "failure" });
@@ -405,21 +364,10 @@ export class PortMapManager {
       this.#fail(e, (err as Error).message, renewal);
       return;
     }
-    const now = this.#clock.now();
-    const assigned = e.localPort === undefined;
-    const moved = e.publicPort !== undefined && e.publicPort !== result.publicPort;
-    e.localPort = local;
-    e.publicPort = result.publicPort;
-    e.lifetime = result.lifetime;
-    e.expiresAt = result.lifetime > 0 ? now + result.lifetime * 1000 : undefined;
-    e.dueAt = result.lifetime > 0
-      ? now + Math.max(MIN_RENEWAL_INTERVAL, (result.lifetime - (this.#o.renewalLead ?? 10)) * 1000)
-      : Infinity;
-    const recovered = e.status !== "Active" || e.failures > 0;
-    e.status = "Active";
-    e.error = undefined;
-    e.failures = 0;
-    e.warned = undefined;
+    const { assigned, moved, recovered } = applyGrant(e, local, result, {
+      now: this.#clock.now(),
+      renewalLead: this.#o.renewalLead ?? 10,
+    });
     this.#o.metrics.add(metric, 1, { result: "success" });
     this.#gauge();
     const where = `${this.#device!.publicAddress}:${result.publicPort}`;
@@ -444,7 +392,7 @@ export class PortMapManager {
   }
 
   /** Records a failed attempt and schedules the retry. */
-  #fail(e: Entry, message: string, renewal: boolean, delay = this.#backoff(e.failures + 1)): void {
+  #fail(e: Entry, message: string, renewal: boolean, delay = this.#delay(e.failures + 1)): void {
     e.failures++;
     e.status = e.expiresAt !== undefined && e.expiresAt > this.#clock.now() ? "Active" : "Failed";
     if (e.status === "Failed" && e.expiresAt !== undefined) e.expiresAt = undefined;
@@ -502,19 +450,8 @@ export class PortMapManager {
     }
   }
 
-  /** The local port to ask for when a `?` local port is not assigned yet. */
-  #candidate(e: Entry): number {
-    const sibling = e.siblings.find((s) => s !== e && s.localPort !== undefined);
-    if (sibling) return sibling.localPort!;
-    if (typeof e.wantPublic === "number") return e.wantPublic;
-    const random = this.#o.random ?? Math.random;
-    return EPHEMERAL[0] + Math.floor(random() * (EPHEMERAL[1] - EPHEMERAL[0] + 1));
-  }
-
-  #backoff(failures: number): number {
-    const initial = this.#o.retry?.initial ?? 5000;
-    const max = this.#o.retry?.max ?? 120000;
-    return Math.min(max, initial * 2 ** Math.min(failures - 1, 30));
+  #delay(failures: number): number {
+    return backoffDelay(failures, this.#o.retry?.initial ?? 5000, this.#o.retry?.max ?? 120000);
   }
 
   #gauge(): void {
@@ -530,23 +467,4 @@ export class PortMapManager {
       }
     }
   }
-}
-
-function transportOf(protocol: string): Transport {
-  const lower = String(protocol).toLowerCase();
-  if (lower !== "tcp" && lower !== "udp") {
-    throw new RangeError(`Unknown network protocol "${protocol}": expected Tcp or Udp`);
-  }
-  return lower;
-}
-
-function checkPort(port: number, which: string): number {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new RangeError(`Invalid ${which} port "${port}": expected an integer from 1 to 65535`);
-  }
-  return port;
-}
-
-function seconds(ms: number): string {
-  return `${Math.round(ms / 100) / 10} s`;
 }

@@ -5,14 +5,9 @@
  * @module
  */
 export { createNatClient, type NatClientOptions } from "./client.ts";
-export {
-  MIN_RENEWAL_INTERVAL,
-  type PortMapChange,
-  PortMapManager,
-  type PortMapManagerOptions,
-  type PortMapRequest,
-  type PortMapSelector,
-} from "./manager.ts";
+export { PortMapManager, type PortMapManagerOptions } from "./manager.ts";
+export type { PortMapChange, PortMapRequest, PortMapSelector } from "./requests.ts";
+export { MIN_RENEWAL_INTERVAL } from "./schedule.ts";
 export { createPortMapping } from "./setup.ts";
 export type { NetworkProtocol, PortMapState, PortMapStatus } from "./status.ts";
 export {

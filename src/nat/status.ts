@@ -6,6 +6,8 @@
  */
 import type { Transport } from "../detect/types.ts";
 import type { PortBinding } from "../config/spec_shapes.ts";
+import { renewalDelay } from "./schedule.ts";
+import type { MapResult } from "./types.ts";
 
 /** A network protocol as the management API writes it. */
 export type NetworkProtocol = "Tcp" | "Udp";
@@ -85,4 +87,31 @@ export function describeEntry(e: Entry): string {
   const pub = e.publicPort ?? (e.wantPublic === "?" ? "?" : e.wantPublic);
   const local = e.localPort ?? e.wantLocal;
   return `${e.transport.toUpperCase()} public port ${pub} to local port ${local}`;
+}
+
+/**
+ * Records what the device granted: ports, lifetime, expiry, the renewal time, and a clean `Active` state.
+ *
+ * @returns `assigned`: a `?` local port got its port now; `moved`: the public port changed; `recovered`: the
+ *   mapping was not active (or its last attempt failed) before.
+ */
+export function applyGrant(
+  e: Entry,
+  localPort: number,
+  result: MapResult,
+  options: { now: number; renewalLead: number },
+): { assigned: boolean; moved: boolean; recovered: boolean } {
+  const assigned = e.localPort === undefined;
+  const moved = e.publicPort !== undefined && e.publicPort !== result.publicPort;
+  const recovered = e.status !== "Active" || e.failures > 0;
+  e.localPort = localPort;
+  e.publicPort = result.publicPort;
+  e.lifetime = result.lifetime;
+  e.expiresAt = result.lifetime > 0 ? options.now + result.lifetime * 1000 : undefined;
+  e.dueAt = options.now + renewalDelay(result.lifetime, options.renewalLead);
+  e.status = "Active";
+  e.error = undefined;
+  e.failures = 0;
+  e.warned = undefined;
+  return { assigned, moved, recovered };
 }

@@ -8,8 +8,13 @@ import { serveManagement } from "../../src/management/mod.ts";
 import type { HttpServer } from "../../src/net/types.ts";
 import { connect, exchange, namedEcho, net, readAll, readUntil, startMux, waitFor } from "../helpers/net.ts";
 
-async function serve(mux: Awaited<ReturnType<typeof startMux>>): Promise<{ server: HttpServer; base: string }> {
-  const server = await serveManagement(await net(), { app: mux.app, token: "e2e" }, { hostname: "127.0.0.1", port: 0 });
+async function serve(
+  mux: Awaited<ReturnType<typeof startMux>>,
+): Promise<{ server: HttpServer; base: string }> {
+  const server = await serveManagement(await net(), { app: mux.app, token: "e2e" }, {
+    hostname: "127.0.0.1",
+    port: 0,
+  });
   return { server, base: `http://127.0.0.1:${server.addr.port}` };
 }
 
@@ -48,12 +53,19 @@ describe("management API end to end", () => {
       assert.equal((await res.json()).spec.name, "fresh");
       await waitFor(() => results.some((r) => r.startedAt > addedAt + 1), 3000, "clients after the change");
       const countAfter = results.filter((r) => r.startedAt > addedAt).length;
-      await waitFor(() => results.filter((r) => r.startedAt > addedAt).length >= countAfter + 3, 3000, "more clients");
+      await waitFor(
+        () => results.filter((r) => r.startedAt > addedAt).length >= countAfter + 3,
+        3000,
+        "more clients",
+      );
       running = false;
       await clients;
       const before = results.filter((r) => r.endedAt < addingAt);
       const after = results.filter((r) => r.startedAt > addedAt);
-      assert.ok(before.length >= 1 && before.every((r) => r.reply === ""), "no backend took them before the add");
+      assert.ok(
+        before.length >= 1 && before.every((r) => r.reply === ""),
+        "no backend took them before the add",
+      );
       assert.ok(after.length >= 3);
       assert.deepEqual(new Set(after.map((r) => r.reply)), new Set(["fresh\nhello"]));
     } finally {
@@ -68,7 +80,9 @@ describe("management API end to end", () => {
   test("replacing a backend during a long transfer: the API answers at once, the transfer completes on the old backend, new connections go to the new one", async () => {
     const oldEcho = await namedEcho("old");
     const newEcho = await namedEcho("new");
-    const mux = await startMux([`web:pass:target.ip=127.0.0.1,target.port=${oldEcho.port}`], { level: "information" });
+    const mux = await startMux([`web:pass:target.ip=127.0.0.1,target.port=${oldEcho.port}`], {
+      level: "information",
+    });
     const { server, base } = await serve(mux);
     const c = await connect(mux.port);
     try {

@@ -4,13 +4,15 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { type ConnectionOptions, connect as tlsConnect, type TLSSocket } from "node:tls";
 import { parseCertificateMap, parseCertificateSpec } from "../../src/config/tls_spec.ts";
 import { createTlsNegotiator, type TlsNegotiatorOptions } from "../../src/negotiators/tls.ts";
 import { CertificateStore, type CertificateStoreOptions } from "../../src/tls/store.ts";
 import { createLogger, memorySink } from "../../src/logging/logger.ts";
+import { runtimeName } from "../../src/net/mod.ts";
 import {
   connect,
+  dec,
   enc,
   exchange,
   namedEcho,
@@ -22,68 +24,9 @@ import {
   type TestServer,
 } from "../helpers/net.ts";
 import { CertFactory, type CertFiles, hasOpenssl } from "../tls/certs.ts";
+import { runClient, sClient } from "../tls/clients.ts";
 
 const skip = hasOpenssl() ? false : "the openssl CLI is not installed";
-
-/** What a client process printed, and how it ended. */
-interface ClientRun {
-  out: string;
-  code: number | null;
-  /** ms from spawn until `until` was seen (or the end). */
-  ms: number;
-}
-
-/**
- * Runs a client process, writes `input` to it (stdin stays open), and collects stdout and stderr until `until`
- * matches, the process exits, or `timeout` passes; then kills it.
- */
-function runClient(
-  cmd: string,
-  args: string[],
-  options: { input?: string; until?: RegExp; timeout?: number } = {},
-): Promise<ClientRun> {
-  const started = Date.now();
-  const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
-  let out = "";
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (code: number | null) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      child.kill("SIGKILL");
-      resolve({ out, code, ms: Date.now() - started });
-    };
-    const timer = setTimeout(() => finish(null), options.timeout ?? 10000);
-    const onData = (d: unknown) => {
-      out += String(d);
-      if (options.until?.test(out)) finish(0);
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.stdin!.on("error", () => {});
-    child.on("error", (err) => {
-      out += String(err);
-      finish(null);
-    });
-    child.on("exit", (code) => setTimeout(() => finish(code), 50));
-    if (options.input !== undefined) child.stdin!.write(options.input);
-  });
-}
-
-/** `openssl s_client` to 127.0.0.1:port; `servername` undefined sends no SNI. */
-function sClient(
-  port: number,
-  servername: string | undefined,
-  options: { extra?: string[]; input?: string; until?: RegExp; timeout?: number } = {},
-): Promise<ClientRun> {
-  const sni = servername === undefined ? ["-noservername"] : ["-servername", servername];
-  return runClient(
-    "openssl",
-    ["s_client", "-connect", `127.0.0.1:${port}`, ...sni, "-showcerts", ...(options.extra ?? [])],
-    options,
-  );
-}
 
 describe("TLS termination end to end", { skip }, () => {
   let f: CertFactory;
@@ -339,5 +282,68 @@ describe("TLS termination end to end", { skip }, () => {
     store.addCertificate(parseCertificateSpec(`late:path=${files.exact.cert},key=${files.exact.key}`));
     store.addMapping(parseCertificateMap("late:late.test"));
     assert.match((await sClient(m.port, "late.test", { until: /alpha\n/ })).out, /alpha\n/);
+  });
+
+  /** A TLS client over TCP (this runtime's node:tls) that may keep sending after the server's close_notify. */
+  function tlsClient(port: number, servername: string): Promise<TLSSocket> {
+    return new Promise((resolve, reject) => {
+      const socket = tlsConnect({
+        host: "127.0.0.1",
+        port,
+        servername,
+        rejectUnauthorized: false,
+        allowHalfOpen: true,
+      } as ConnectionOptions);
+      socket.once("secureConnect", () => resolve(socket));
+      socket.once("error", reject);
+    });
+  }
+
+  test("half-close: the backend's FIN reaches the client as close_notify, and the client can still send", async () => {
+    let heard = "";
+    const done = Promise.withResolvers<void>();
+    const backend = await serve(async (conn) => {
+      await conn.write(enc.encode("server-first\n"));
+      await conn.closeWrite();
+      heard = dec.decode(await readAll(conn));
+      done.resolve();
+    });
+    try {
+      const m = await mux([`a:pass:${to(backend)}`]);
+      const client = await tlsClient(m.port, "exact.test");
+      let got = "";
+      client.on("data", (d: Uint8Array) => got += dec.decode(d));
+      await new Promise((r) => client.once("end", r));
+      assert.equal(got, "server-first\n");
+      client.end("after FIN\n");
+      await done.promise;
+      assert.equal(heard, "after FIN\n");
+      client.destroy();
+    } finally {
+      backend.close();
+    }
+  });
+
+  test("half-close from the client: Deno keeps the way back open; Bun ends both ways on close_notify", async () => {
+    const backend = await serve(async (conn) => {
+      const request = dec.decode(await readAll(conn));
+      await conn.write(enc.encode(`reply to ${request}`)).catch(() => {});
+      await conn.closeWrite();
+    });
+    try {
+      const m = await mux([`a:pass:${to(backend)}`]);
+      const client = await tlsClient(m.port, "exact.test");
+      client.on("error", () => {});
+      let got = "";
+      client.on("data", (d: Uint8Array) => got += dec.decode(d));
+      const ended = new Promise((r) => client.once("close", r));
+      client.end("question");
+      await ended;
+      // Bun's TLS over a stream (what pmmux terminates with) answers a peer's close_notify by closing the
+      // session, so a client that half-closes gets no reply there. HTTP clients do not half-close.
+      assert.equal(got, runtimeName() === "bun" ? "" : "reply to question");
+    } finally {
+      backend.close();
+    }
   });
 });

@@ -26,11 +26,18 @@ describe("management API: token auth", () => {
       assert.equal(wrong.body.error, "Invalid token in the Authorization header");
       const basic = await call(f.api, "GET", "/api/backends", undefined, { authorization: `Basic ${token}` });
       assert.equal(basic.status, 401);
-      const prefix = await call(f.api, "GET", "/api/backends", undefined, { authorization: `Bearer ${token.slice(0, -1)}` });
+      const prefix = await call(f.api, "GET", "/api/backends", undefined, {
+        authorization: `Bearer ${token.slice(0, -1)}`,
+      });
       assert.equal(prefix.status, 401);
       const ok = await call(f.api, "GET", "/api/backends", undefined, { authorization: `bearer ${token}` });
       assert.equal(ok.status, 200);
-      for (const [method, path] of [["GET", "/metrics"], ["GET", "/openapi.json"], ["POST", "/api/reload"], ["GET", "/nope"]]) {
+      for (
+        const [method, path] of [["GET", "/metrics"], ["GET", "/openapi.json"], ["POST", "/api/reload"], [
+          "GET",
+          "/nope",
+        ]]
+      ) {
         assert.equal((await call(f.api, method, path)).status, 401, `${method} ${path}`);
       }
       const health = await call(f.api, "GET", "/healthz");
@@ -83,9 +90,15 @@ describe("management API: CORS, errors, reload, UI", () => {
       assert.equal(pre.status, 204, "the preflight needs no token");
       assert.equal(pre.headers.get("access-control-allow-origin"), "http://ui.example");
       assert.match(pre.headers.get("access-control-allow-headers")!, /Authorization/);
-      const get = await call(on.api, "GET", "/api/backends", undefined, { origin: "http://ui.example", authorization: "Bearer t" });
+      const get = await call(on.api, "GET", "/api/backends", undefined, {
+        origin: "http://ui.example",
+        authorization: "Bearer t",
+      });
       assert.equal(get.headers.get("access-control-allow-origin"), "http://ui.example");
-      const other = await call(on.api, "GET", "/api/backends", undefined, { origin: "http://evil.example", authorization: "Bearer t" });
+      const other = await call(on.api, "GET", "/api/backends", undefined, {
+        origin: "http://evil.example",
+        authorization: "Bearer t",
+      });
       assert.equal(other.headers.get("access-control-allow-origin"), null);
     } finally {
       await on.stop();
@@ -124,9 +137,17 @@ describe("management API: CORS, errors, reload, UI", () => {
   test("a route table with a duplicate route is refused", async () => {
     const f = await withApi([]);
     try {
-      const route = { method: "get" as const, path: "/x", id: "x", summary: "x", responses: {}, handler: () => new Response() };
+      const route = {
+        method: "get" as const,
+        path: "/x",
+        id: "x",
+        summary: "x",
+        responses: {},
+        handler: () => new Response(),
+      };
       assert.throws(
-        () => createManagementApp({ app: f.mux.app }, [{ name: "a", description: "", routes: [route, route] }]),
+        () =>
+          createManagementApp({ app: f.mux.app }, [{ name: "a", description: "", routes: [route, route] }]),
         /Duplicate management route "get \/x" in group "a"/,
       );
     } finally {
@@ -152,7 +173,10 @@ describe("management API: CORS, errors, reload, UI", () => {
       fail = true;
       const r = await call(f.api, "POST", "/api/reload");
       assert.equal(r.status, 400);
-      assert.equal(r.body.error, 'Configuration reload failed, the running configuration stays: Invalid backend "x"');
+      assert.equal(
+        r.body.error,
+        'Configuration reload failed, the running configuration stays: Invalid backend "x"',
+      );
     } finally {
       await f.stop();
     }

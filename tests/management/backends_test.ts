@@ -10,7 +10,11 @@ describe("management API: backends", () => {
     try {
       const all = await call(f.api, "GET", "/api/backends");
       assert.equal(all.status, 200);
-      assert.deepEqual(all.body.map((b: any) => `${b.spec.name}/${b.networkProtocol}`), ["a/Tcp", "b/Tcp", "a/Udp"]);
+      assert.deepEqual(all.body.map((b: any) => `${b.spec.name}/${b.networkProtocol}`), [
+        "a/Tcp",
+        "b/Tcp",
+        "a/Udp",
+      ]);
       const tcp = await call(f.api, "GET", "/api/backends?networkProtocol=tCP");
       assert.deepEqual(tcp.body.map((b: any) => b.spec.name), ["a", "b"]);
       const [a] = tcp.body;
@@ -87,7 +91,10 @@ describe("management API: backends", () => {
       const badParam = await call(f.api, "POST", "/api/backends/echo/x", { colour: "blue" });
       assert.equal(badParam.status, 400);
       assert.match(badParam.body.error, /unknown parameter "colour"/);
-      const dupKey = await call(f.api, "POST", "/api/backends/echo/x", { priority: "vip", PRIORITY: "normal" });
+      const dupKey = await call(f.api, "POST", "/api/backends/echo/x", {
+        priority: "vip",
+        PRIORITY: "normal",
+      });
       assert.equal(dupKey.status, 400);
       assert.match(dupKey.body.error, /^Cannot parse backend spec ".*": duplicate key "PRIORITY"/);
       const nested = await call(f.api, "POST", "/api/backends/echo/x", { priority: { a: 1 } });
@@ -99,7 +106,9 @@ describe("management API: backends", () => {
       const array = await call(f.api, "POST", "/api/backends/echo/x", "[1]");
       assert.equal(array.status, 400);
       assert.match(array.body.error, /^Invalid request body: expected a JSON object/);
-      const wrongTransport = await call(f.api, "POST", "/api/backends/echo/x?networkProtocol=Udp", { detect: "ssh" });
+      const wrongTransport = await call(f.api, "POST", "/api/backends/echo/x?networkProtocol=Udp", {
+        detect: "ssh",
+      });
       assert.equal(wrongTransport.status, 400);
       assert.equal(wrongTransport.body.error, 'Backend "x" (echo) does not serve UDP');
       assert.equal(f.mux.app.tcp.table.entries.length, 0, "nothing was added");

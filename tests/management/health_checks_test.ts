@@ -70,7 +70,10 @@ describe("management API: health checks", () => {
     try {
       const timing = await call(f.api, "POST", "/api/health-checks", { spec: "pass:interval=0" });
       assert.equal(timing.status, 400);
-      assert.match(timing.body.error, /^Cannot parse health check "pass:interval=0": invalid value "0" for "interval"/);
+      assert.match(
+        timing.body.error,
+        /^Cannot parse health check "pass:interval=0": invalid value "0" for "interval"/,
+      );
       const noProtocol = await call(f.api, "POST", "/api/health-checks", { backend: "web", interval: 5 });
       assert.equal(noProtocol.status, 400);
       assert.match(noProtocol.body.error, /backend "web" is named without its protocol/);
@@ -91,7 +94,10 @@ describe("management API: health checks", () => {
   test("POST answers 409 for a second spec of the same protocol and backend", async () => {
     const f = await withApi([]);
     try {
-      assert.equal((await call(f.api, "POST", "/api/health-checks", { spec: "pass:web:interval=9000" })).status, 201);
+      assert.equal(
+        (await call(f.api, "POST", "/api/health-checks", { spec: "pass:web:interval=9000" })).status,
+        201,
+      );
       const r = await call(f.api, "POST", "/api/health-checks", { spec: "PASS:web:timeout=10" });
       assert.equal(r.status, 409);
       assert.equal(r.body.error, 'Duplicate health check for backend "web" (pass)');

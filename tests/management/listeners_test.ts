@@ -9,7 +9,12 @@ describe("management API: listeners", () => {
     try {
       const r = await call(f.api, "GET", "/api/listeners");
       assert.equal(r.status, 200);
-      assert.deepEqual(r.body, [{ id: r.body[0].id, networkProtocol: "Tcp", bindAddress: "127.0.0.1", port: f.mux.port }]);
+      assert.deepEqual(r.body, [{
+        id: r.body[0].id,
+        networkProtocol: "Tcp",
+        bindAddress: "127.0.0.1",
+        port: f.mux.port,
+      }]);
     } finally {
       await f.stop();
     }
@@ -18,7 +23,11 @@ describe("management API: listeners", () => {
   test("POST opens a listener that routes at once (201); DELETE by id closes it (200)", async () => {
     const f = await withApi(["e:echo"]);
     try {
-      const r = await call(f.api, "POST", "/api/listeners", { networkProtocol: "tcp", port: 0, bindAddress: "127.0.0.1" });
+      const r = await call(f.api, "POST", "/api/listeners", {
+        networkProtocol: "tcp",
+        port: 0,
+        bindAddress: "127.0.0.1",
+      });
       assert.equal(r.status, 201);
       assert.equal(r.body.networkProtocol, "Tcp");
       assert.ok(r.body.port > 0);
@@ -35,7 +44,11 @@ describe("management API: listeners", () => {
   test("DELETE selects by networkProtocol and port in the body", async () => {
     const f = await withApi([]);
     try {
-      const r = await call(f.api, "POST", "/api/listeners", { networkProtocol: "UDP", port: 0, bindAddress: "127.0.0.1" });
+      const r = await call(f.api, "POST", "/api/listeners", {
+        networkProtocol: "UDP",
+        port: 0,
+        bindAddress: "127.0.0.1",
+      });
       assert.equal(r.status, 201);
       const d = await call(f.api, "DELETE", "/api/listeners", { networkProtocol: "udp", port: r.body.port });
       assert.equal(d.status, 200);
@@ -49,10 +62,18 @@ describe("management API: listeners", () => {
     const f = await withApi([]);
     const other = await namedEcho("other");
     try {
-      const ours = await call(f.api, "POST", "/api/listeners", { networkProtocol: "Tcp", port: f.mux.port, bindAddress: "127.0.0.1" });
+      const ours = await call(f.api, "POST", "/api/listeners", {
+        networkProtocol: "Tcp",
+        port: f.mux.port,
+        bindAddress: "127.0.0.1",
+      });
       assert.equal(ours.status, 409);
       assert.match(ours.body.error, /is open already/);
-      const theirs = await call(f.api, "POST", "/api/listeners", { networkProtocol: "Tcp", port: other.port, bindAddress: "127.0.0.1" });
+      const theirs = await call(f.api, "POST", "/api/listeners", {
+        networkProtocol: "Tcp",
+        port: other.port,
+        bindAddress: "127.0.0.1",
+      });
       assert.equal(theirs.status, 409);
       assert.match(theirs.body.error, /^Cannot listen on TCP 127\.0\.0\.1:\d+/);
     } finally {
@@ -68,7 +89,10 @@ describe("management API: listeners", () => {
         [{ networkProtocol: "sctp", port: 1 }, /^Invalid networkProtocol "sctp": expected Tcp or Udp/],
         [{ networkProtocol: "Tcp" }, /^Missing "port"/],
         [{ networkProtocol: "Tcp", port: 70000 }, /^Invalid port 70000: expected an integer from 0 to 65535/],
-        [{ networkProtocol: "Tcp", port: 1, bindAddress: "localhost" }, /^Invalid bindAddress "localhost": expected an IPv4 or IPv6 address/],
+        [
+          { networkProtocol: "Tcp", port: 1, bindAddress: "localhost" },
+          /^Invalid bindAddress "localhost": expected an IPv4 or IPv6 address/,
+        ],
         [{ networkProtocol: "Tcp", port: 1, host: "x" }, /^Unknown field "host"/],
       ];
       for (const [body, error] of cases) {

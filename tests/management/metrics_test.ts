@@ -38,7 +38,11 @@ describe("Prometheus text format", () => {
     assert.ok(lines.includes('router_selection_duration_sum{protocol="Tcp"} 703'));
     assert.ok(lines.includes('router_selection_duration_count{protocol="Tcp"} 2'));
     for (const l of lines) {
-      assert.match(l, /^(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+|[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? \S+)$/, l);
+      assert.match(
+        l,
+        /^(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+|[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? \S+)$/,
+        l,
+      );
     }
   });
 
@@ -67,7 +71,10 @@ describe("management API: metrics and stats", () => {
 
   test("GET /api/stats gives per-backend and total counters for rate computation", async () => {
     const echo = await namedEcho("up");
-    const f = await withApi([`web:pass:target.ip=127.0.0.1,target.port=${echo.port}`, "rest:noop:detect=ssh"]);
+    const f = await withApi([
+      `web:pass:target.ip=127.0.0.1,target.port=${echo.port}`,
+      "rest:noop:detect=ssh",
+    ]);
     try {
       assert.equal(await exchange(f.mux.port, "12345"), "up\n12345");
       let s = (await call(f.api, "GET", "/api/stats")).body;

@@ -21,10 +21,19 @@ describe("management API: OpenAPI document", () => {
         for (const route of registered) {
           const op = r.body.paths[openApiPath(route.path)]?.[route.method.toLowerCase()];
           assert.ok(op, `${route.method} ${route.path} is missing from the document`);
-          assert.ok(op.summary && op.operationId && op.responses, `${route.method} ${route.path} is incomplete`);
+          assert.ok(
+            op.summary && op.operationId && op.responses,
+            `${route.method} ${route.path} is incomplete`,
+          );
         }
-        const described = Object.entries(r.body.paths).flatMap(([p, ops]) => Object.keys(ops as object).map((m) => `${m} ${p}`));
-        assert.equal(described.length, registered.length, "the document describes nothing that is not served");
+        const described = Object.entries(r.body.paths).flatMap(([p, ops]) =>
+          Object.keys(ops as object).map((m) => `${m} ${p}`)
+        );
+        assert.equal(
+          described.length,
+          registered.length,
+          "the document describes nothing that is not served",
+        );
         assert.equal(Boolean(r.body.paths["/"]), ui);
       } finally {
         await f.stop();
@@ -68,9 +77,15 @@ describe("management API: OpenAPI document", () => {
         assert.ok(doc.paths[path]?.[method], `${w} is described`);
       }
       const put = doc.paths["/api/backends/{protocol}/{name}"].put;
-      assert.deepEqual(put.parameters.filter((p: any) => p.in === "path").map((p: any) => p.name), ["protocol", "name"]);
+      assert.deepEqual(put.parameters.filter((p: any) => p.in === "path").map((p: any) => p.name), [
+        "protocol",
+        "name",
+      ]);
       assert.ok(put.parameters.some((p: any) => p.in === "query" && p.name === "networkProtocol"));
-      assert.equal(put.responses["200"].content["application/json"].schema.$ref, "#/components/schemas/BackendStatus");
+      assert.equal(
+        put.responses["200"].content["application/json"].schema.$ref,
+        "#/components/schemas/BackendStatus",
+      );
       assert.deepEqual(doc.paths["/healthz"].get.security, []);
       const ids = ROUTE_GROUPS.flatMap((g) => g.routes.map((r) => r.id));
       assert.equal(new Set(ids).size, ids.length);

@@ -45,7 +45,11 @@ describe("management API: port maps", () => {
     const f = await withApi([], { portMaps: maps });
     try {
       assert.equal((await call(f.api, "GET", "/api/port-maps/device")).status, 404, "nothing discovered yet");
-      const add = await call(f.api, "POST", "/api/port-maps", { networkProtocol: "tcp", localPort: 8080, publicPort: 80 });
+      const add = await call(f.api, "POST", "/api/port-maps", {
+        networkProtocol: "tcp",
+        localPort: 8080,
+        publicPort: 80,
+      });
       assert.equal(add.status, 201, JSON.stringify(add.body));
       assert.equal(add.body.networkProtocol, "Tcp");
       assert.equal(add.body.publicPort, 80);
@@ -81,7 +85,10 @@ describe("management API: port maps", () => {
       assert.match(add.body.error, /ConflictInMappingEntry/);
       assert.deepEqual((await call(f.api, "GET", "/api/port-maps")).body, [], "a failed mapping is not kept");
       nat.failMap = undefined;
-      assert.equal((await call(f.api, "POST", "/api/port-maps", { networkProtocol: "Udp", localPort: 5000 })).status, 201);
+      assert.equal(
+        (await call(f.api, "POST", "/api/port-maps", { networkProtocol: "Udp", localPort: 5000 })).status,
+        201,
+      );
       nat.device = undefined;
       const del = await call(f.api, "DELETE", "/api/port-maps?networkProtocol=udp&localPort=5000");
       assert.equal(del.status, 502);

@@ -33,7 +33,10 @@ describe("management server over a socket", () => {
         console.log("curl is not installed: checking with fetch only");
       } else {
         assert.equal(noToken[0], 401);
-        assert.equal(JSON.parse(noToken[1]).error, "Authentication required: send Authorization: Bearer <token>");
+        assert.equal(
+          JSON.parse(noToken[1]).error,
+          "Authentication required: send Authorization: Bearer <token>",
+        );
         const withToken = await curl(["-H", "Authorization: Bearer tok-123", `${base}/api/backends`]);
         assert.equal(withToken![0], 200);
         assert.equal(JSON.parse(withToken![1])[0].spec.name, "web");
@@ -57,7 +60,9 @@ describe("management server over a socket", () => {
       }
       const a = await fetch(`${base}/metrics`);
       assert.equal(a.status, 401);
-      assert.deepEqual(await a.json(), { error: "Authentication required: send Authorization: Bearer <token>" });
+      assert.deepEqual(await a.json(), {
+        error: "Authentication required: send Authorization: Bearer <token>",
+      });
       const b = await fetch(`${base}/metrics`, { headers: { authorization: "Bearer tok-123" } });
       assert.equal(b.status, 200);
       assert.match(await b.text(), /^# (HELP|TYPE) /m);

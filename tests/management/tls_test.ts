@@ -13,8 +13,12 @@ class MemoryTls implements TlsProvider {
     return [...this.certs.values()].map((c) => ({ name: c.name, source: c.path ? "file" : "inline" }));
   }
   addCertificate(spec: CertificateSpec): Promise<TlsCertificateInfo> {
-    if (this.certs.has(spec.name)) return Promise.reject(new RangeError(`Duplicate certificate "${spec.name}"`));
-    if (spec.path === "/missing.pem") return Promise.reject(new Error(`Cannot read "${spec.path}": no such file`));
+    if (this.certs.has(spec.name)) {
+      return Promise.reject(new RangeError(`Duplicate certificate "${spec.name}"`));
+    }
+    if (spec.path === "/missing.pem") {
+      return Promise.reject(new Error(`Cannot read "${spec.path}": no such file`));
+    }
     this.certs.set(spec.name, spec);
     return Promise.resolve({ name: spec.name, source: "file" });
   }
@@ -26,7 +30,9 @@ class MemoryTls implements TlsProvider {
   }
   addMapping(m: CertificateMapping): void {
     if (!this.certs.has(m.certificate)) throw new Error(`Unknown certificate "${m.certificate}"`);
-    if (this.maps.some((x) => x.hostname === m.hostname)) throw new RangeError(`"${m.hostname}" is mapped already`);
+    if (this.maps.some((x) => x.hostname === m.hostname)) {
+      throw new RangeError(`"${m.hostname}" is mapped already`);
+    }
     this.maps.push({ certificate: m.certificate, hostname: m.hostname });
   }
   removeMapping(m: TlsMappingInfo): boolean {
@@ -40,14 +46,16 @@ describe("management API: TLS", () => {
   test("every TLS route answers 404 when TLS is not enabled", async () => {
     const f = await withApi([]);
     try {
-      for (const [method, path] of [
-        ["GET", "/api/tls/certificates"],
-        ["POST", "/api/tls/certificates"],
-        ["DELETE", "/api/tls/certificates?name=a"],
-        ["GET", "/api/tls/certificate-mappings"],
-        ["POST", "/api/tls/certificate-mappings"],
-        ["DELETE", "/api/tls/certificate-mappings?certificate=a&hostname=b"],
-      ]) {
+      for (
+        const [method, path] of [
+          ["GET", "/api/tls/certificates"],
+          ["POST", "/api/tls/certificates"],
+          ["DELETE", "/api/tls/certificates?name=a"],
+          ["GET", "/api/tls/certificate-mappings"],
+          ["POST", "/api/tls/certificate-mappings"],
+          ["DELETE", "/api/tls/certificate-mappings?certificate=a&hostname=b"],
+        ]
+      ) {
         const r = await call(f.api, method, path);
         assert.equal(r.status, 404, `${method} ${path}`);
         assert.equal(r.body.error, "TLS is not enabled (--tls-enable)");
@@ -61,11 +69,17 @@ describe("management API: TLS", () => {
     const tls = new MemoryTls();
     const f = await withApi([], { tls });
     try {
-      const bySpec = await call(f.api, "POST", "/api/tls/certificates", { spec: "site:path=/etc/site.pem,key=/etc/site.key" });
+      const bySpec = await call(f.api, "POST", "/api/tls/certificates", {
+        spec: "site:path=/etc/site.pem,key=/etc/site.key",
+      });
       assert.equal(bySpec.status, 201);
       assert.equal(bySpec.body.name, "site");
       assert.equal(tls.certs.get("site")!.key, "/etc/site.key");
-      const byFields = await call(f.api, "POST", "/api/tls/certificates", { name: "p12", path: "/x/a:b.pfx", password: "p,w" });
+      const byFields = await call(f.api, "POST", "/api/tls/certificates", {
+        name: "p12",
+        path: "/x/a:b.pfx",
+        password: "p,w",
+      });
       assert.equal(byFields.status, 201, JSON.stringify(byFields.body));
       assert.equal(tls.certs.get("p12")!.type, "pfx");
       assert.equal(tls.certs.get("p12")!.password, "p,w");
@@ -75,8 +89,14 @@ describe("management API: TLS", () => {
       assert.equal(dup.status, 409);
       const bad = await call(f.api, "POST", "/api/tls/certificates", { spec: "x:path=/a,certificate=AAAA" });
       assert.equal(bad.status, 400);
-      assert.match(bad.body.error, /^Cannot parse certificate spec "x:path=\/a,certificate=AAAA": expected exactly one/);
-      const unreadable = await call(f.api, "POST", "/api/tls/certificates", { name: "m", path: "/missing.pem" });
+      assert.match(
+        bad.body.error,
+        /^Cannot parse certificate spec "x:path=\/a,certificate=AAAA": expected exactly one/,
+      );
+      const unreadable = await call(f.api, "POST", "/api/tls/certificates", {
+        name: "m",
+        path: "/missing.pem",
+      });
       assert.equal(unreadable.status, 400);
       assert.match(unreadable.body.error, /^Cannot read/);
       assert.equal((await call(f.api, "DELETE", "/api/tls/certificates?name=p12")).status, 200);
@@ -92,24 +112,45 @@ describe("management API: TLS", () => {
     const f = await withApi([], { tls });
     try {
       await call(f.api, "POST", "/api/tls/certificates", { spec: "site:path=/etc/site.pem" });
-      const add = await call(f.api, "POST", "/api/tls/certificate-mappings", { certificate: "site", hostname: "*.Example.COM" });
+      const add = await call(f.api, "POST", "/api/tls/certificate-mappings", {
+        certificate: "site",
+        hostname: "*.Example.COM",
+      });
       assert.equal(add.status, 201);
       assert.deepEqual(add.body, { certificate: "site", hostname: "*.example.com" });
-      const bySpec = await call(f.api, "POST", "/api/tls/certificate-mappings", { spec: "site:www.example.org" });
+      const bySpec = await call(f.api, "POST", "/api/tls/certificate-mappings", {
+        spec: "site:www.example.org",
+      });
       assert.equal(bySpec.status, 201);
       const list = await call(f.api, "GET", "/api/tls/certificate-mappings");
       assert.equal(list.body.length, 2);
-      const conflict = await call(f.api, "POST", "/api/tls/certificate-mappings", { certificate: "site", hostname: "*.example.com" });
+      const conflict = await call(f.api, "POST", "/api/tls/certificate-mappings", {
+        certificate: "site",
+        hostname: "*.example.com",
+      });
       assert.equal(conflict.status, 409);
-      const unknown = await call(f.api, "POST", "/api/tls/certificate-mappings", { certificate: "nope", hostname: "a.b" });
+      const unknown = await call(f.api, "POST", "/api/tls/certificate-mappings", {
+        certificate: "nope",
+        hostname: "a.b",
+      });
       assert.equal(unknown.status, 400);
       assert.equal(unknown.body.error, 'Unknown certificate "nope"');
-      const badHost = await call(f.api, "POST", "/api/tls/certificate-mappings", { certificate: "site", hostname: "a b" });
+      const badHost = await call(f.api, "POST", "/api/tls/certificate-mappings", {
+        certificate: "site",
+        hostname: "a b",
+      });
       assert.equal(badHost.status, 400);
       assert.match(badHost.body.error, /^Cannot parse certificate map/);
-      const del = await call(f.api, "DELETE", "/api/tls/certificate-mappings?certificate=site&hostname=WWW.example.org");
+      const del = await call(
+        f.api,
+        "DELETE",
+        "/api/tls/certificate-mappings?certificate=site&hostname=WWW.example.org",
+      );
       assert.equal(del.status, 200);
-      const again = await call(f.api, "DELETE", "/api/tls/certificate-mappings", { certificate: "site", hostname: "www.example.org" });
+      const again = await call(f.api, "DELETE", "/api/tls/certificate-mappings", {
+        certificate: "site",
+        hostname: "www.example.org",
+      });
       assert.equal(again.status, 404);
     } finally {
       await f.stop();

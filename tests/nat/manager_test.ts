@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { PortMapManager, type PortMapManagerOptions } from "../../src/nat/manager.ts";
-import type { PortMapChange } from "../../src/nat/manager.ts";
+import type { PortMapChange } from "../../src/nat/requests.ts";
 import { parsePortBinding } from "../../src/config/spec_shapes.ts";
 import { createLogger, memorySink } from "../../src/logging/logger.ts";
 import { createMetrics, type Metrics } from "../../src/metrics/metrics.ts";

@@ -320,7 +320,9 @@ export class NatLab {
 /** Sends `signal`, waits up to `timeout` ms for the exit, then kills. Resolves with the exit code or signal. */
 export async function stop(p: Started, signal: NodeJS.Signals, timeout: number): Promise<number | string> {
   if (p.child.exitCode !== null || p.child.signalCode !== null) return p.exited;
-  p.child.kill(signal);
+  // process.kill, not child.kill: Deno's ChildProcess reports a signal it sent itself as the exit cause even
+  // when the process handled it and exited 0.
+  process.kill(p.child.pid!, signal);
   const timer = setTimeout(() => p.child.kill("SIGKILL"), timeout);
   const code = await p.exited;
   clearTimeout(timer);

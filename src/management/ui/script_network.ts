@@ -34,8 +34,9 @@ function listenersPage() {
   function refresh() {
     return api("GET", "/api/listeners").then(function (list) {
       clear(slot).append(h("div", { class: "card-head" }, h("h2", null, "Open listeners"), h("span", { class: "count" }, String(list.length))),
-        dataTable(["Id", "Network", "Bind address", "Port", ""], list.map(function (l) {
-          return [String(l.id), l.networkProtocol.toUpperCase(), h("code", null, l.bindAddress), String(l.port),
+        dataTable(["Address", "Network", "Port", "Id", ""], list.map(function (l) {
+          var host = l.bindAddress.indexOf(":") >= 0 ? "[" + l.bindAddress + "]" : l.bindAddress;
+          return [h("code", null, host + ":" + l.port), l.networkProtocol.toUpperCase(), String(l.port), String(l.id),
             confirmButton("listener:" + l.id, "Close", "Confirm", function () {
               act(api("DELETE", "/api/listeners?id=" + l.id), "Listener closed").catch(function () {});
             })];

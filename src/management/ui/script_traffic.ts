@@ -103,7 +103,10 @@ function show(id) {
   if (page === current) return;
   current = page;
   document.querySelectorAll("#tabs a").forEach(function (a) {
-    if (a.dataset.page === page.id) a.setAttribute("aria-current", "page");
+    if (a.dataset.page === page.id) {
+      a.setAttribute("aria-current", "page");
+      a.scrollIntoView({ block: "nearest", inline: "center" });
+    }
     else a.removeAttribute("aria-current");
   });
   var main = clear(document.getElementById("main"));

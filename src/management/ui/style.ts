@@ -60,6 +60,7 @@ table.data td { padding: 9px 10px; border-bottom: 1px solid var(--line); vertica
 table.data th:first-child, table.data td:first-child { padding-left: 18px; }
 table.data th:last-child, table.data td:last-child { padding-right: 18px; }
 table.data tbody tr:last-child td { border-bottom: 0; }
+table.data td[data-label=""] { text-align: right; white-space: nowrap; width: 1%; }
 table.data tbody tr:hover { background: var(--row); }
 .status-cell { display: flex; flex-direction: column; align-items: flex-start; gap: 2px; }
 .reason { color: var(--muted); font-size: 12px; max-width: 280px; overflow-wrap: anywhere; }
@@ -78,6 +79,7 @@ button.small { white-space: nowrap; }
 .field-hint { color: var(--muted); font-size: 12px; }
 input, select, textarea { font: inherit; color: var(--text); background: var(--field); border: 1px solid var(--line);
   border-radius: 7px; padding: 7px 10px; width: 100%; min-width: 0; }
+input, select { height: 36px; }
 textarea { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; resize: vertical; }
 input:focus, select:focus, textarea:focus { outline: 2px solid var(--accent); outline-offset: -1px; border-color: transparent; }
 input[readonly] { background: var(--row); color: var(--muted); }
@@ -125,6 +127,8 @@ dialog form { display: flex; flex-direction: column; gap: 12px; }
   .top-inner { flex-direction: column; align-items: stretch; gap: 0; padding: 0 12px; }
   .brand { padding: 10px 0 2px; }
   #tabs a { padding: 10px 10px 9px; }
+  #tabs { mask-image: linear-gradient(90deg, #000 calc(100% - 28px), transparent); }
+  #tabs::after { content: ""; flex: 0 0 28px; }
   main { padding: 14px 12px 40px; }
   .notice { margin: 10px 12px 0; top: 90px; }
   .card { padding: 14px; }
@@ -144,8 +148,8 @@ dialog form { display: flex; flex-direction: column; gap: 12px; }
   table.data tr:has(td[data-label=""]) td:first-child { padding-right: 150px; }
   table.data td:first-child::before { content: none; }
   table.data td[data-label="Status"], table.data td[data-label="Reason"], table.data td[data-label="Parameters"],
-  table.data td[data-label="Host names"] { grid-column: 1 / -1; }
-  table.data td[data-label=""] { grid-column: 1 / -1; grid-row: 1; justify-self: end; flex-direction: row; }
+  table.data td[data-label="Host names"], table.data td[data-label="Subject"] { grid-column: 1 / -1; }
+  table.data td[data-label=""] { grid-column: 1 / -1; grid-row: 1; justify-self: end; flex-direction: row; width: auto; }
   table.data td[data-label=""]::before { content: none; }
   .status-cell { flex-direction: row; flex-wrap: wrap; align-items: center; gap: 4px 8px; }
 }

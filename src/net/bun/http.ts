@@ -17,6 +17,7 @@ interface BunServer {
 
 /** Options of `Bun.serve`. */
 interface BunServeOptions {
+  maxRequestBodySize?: number;
   hostname?: string;
   port?: number;
   fetch(

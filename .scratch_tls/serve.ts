@@ -1,0 +1,13 @@
+import { createTlsNegotiator } from "../src/negotiators/tls.ts";
+import { CertificateStore } from "../src/tls/store.ts";
+import { parseCertificateSpec } from "../src/config/tls_spec.ts";
+import { createLogger } from "../src/logging/logger.ts";
+import { startMux } from "../tests/helpers/net.ts";
+const kind = process.argv[2] ?? "ec";
+const cert = `/tmp/tlsx/${kind === "ec" ? "eccert" : "cert"}.pem`, key = `/tmp/tlsx/${kind === "ec" ? "eckey" : "key"}.pem`;
+const store = new CertificateStore();
+store.addCertificate(parseCertificateSpec(`default:path=${cert},key=${key}`));
+const tls = createTlsNegotiator({}, { store, logger: createLogger({ level: "warning" }) });
+const m = await startMux(["e:echo"], { negotiators: [tls], level: "information" });
+console.log("PORT", m.port);
+setTimeout(() => process.exit(0), 60000);
