@@ -9,6 +9,7 @@ import type { Config } from "../config/load.ts";
 import type { Logger } from "../logging/logger.ts";
 import { createNatClient } from "./client.ts";
 import { PortMapManager } from "./manager.ts";
+import { bindingNegotiators } from "../negotiators/proxy_protocol.ts";
 
 /**
  * Creates the manager for a running app (not started). Bindings with a `?` local port open their listeners on
@@ -38,7 +39,11 @@ export function createPortMapping(config: Config, app: App, logger: Logger): Por
     bindTimeout: config.bindTimeout,
     onLocalPortAssigned(binding, transport, port) {
       if (!binding.listen) return;
-      app.listeners.open({ transport, hostname: binding.bindAddress, port }).then(
+      // The binding's PROXY-protocol acceptance applies to its assigned port too (validated at startup).
+      const negotiators = transport === "tcp"
+        ? bindingNegotiators(binding.params, logger.child("proxy-protocol"))
+        : [];
+      app.listeners.open({ transport, hostname: binding.bindAddress, port, negotiators }).then(
         (l) => log.info(`Listening on the assigned port ${l.addr.port} (${transport.toUpperCase()})`),
         (err) => log.error(`Cannot listen on the assigned port ${port}: ${(err as Error).message}`),
       );

@@ -76,7 +76,13 @@ export function createTlsNegotiator(
   const warned = new Set<string>();
 
   /** Closes a connection with one log line, after a fatal alert when `alertCode` is given. */
-  const refuse = (preview: Preview, ctx: ConnContext, reason: string, why: string, alertCode?: number): null => {
+  const refuse = (
+    preview: Preview,
+    ctx: ConnContext,
+    reason: string,
+    why: string,
+    alertCode?: number,
+  ): null => {
     ctx.closeReason = reason;
     metrics?.add("router.connection.failed", 1, { reason, protocol: "Tcp" });
     log.info(`Connection ${ctx.id} from ${formatAddr(ctx.client)} closed: ${why}`);
@@ -87,8 +93,12 @@ export function createTlsNegotiator(
 
   const plain = (preview: Preview, ctx: ConnContext, why: string): Preview | null => {
     ctx.props.set("tls", "false");
-    if (options.enforce) return refuse(preview, ctx, "tls-required", `not TLS (${why}) and --tls-enforce is set`);
-    if (log.enabled("debug")) log.debug(`Connection ${ctx.id} from ${formatAddr(ctx.client)} is not TLS: ${why}`);
+    if (options.enforce) {
+      return refuse(preview, ctx, "tls-required", `not TLS (${why}) and --tls-enforce is set`);
+    }
+    if (log.enabled("debug")) {
+      log.debug(`Connection ${ctx.id} from ${formatAddr(ctx.client)} is not TLS: ${why}`);
+    }
     return preview;
   };
 
@@ -158,12 +168,12 @@ export function createTlsNegotiator(
     });
     const handshake = new Promise<Error | null>((resolve) => {
       socket.once("secure", () => resolve(null));
-      socket.once("error", (err: Error) => resolve(err));
+      // Kept for the socket's life (a second error must not go unhandled); TlsSocketConn reports later ones.
+      socket.on("error", (err: Error) => resolve(err));
       socket.once("close", () => resolve(new Error("connection closed during the handshake")));
     });
     const outcome = await within(handshake, helloTimeout);
     if (outcome !== null) {
-      socket.on("error", () => {});
       socket.destroy();
       duplex.destroy();
       const why = outcome === TIMEOUT
@@ -187,11 +197,13 @@ export function createTlsNegotiator(
     }
     if (log.enabled("debug")) {
       log.debug(
-        `Connection ${ctx.id} from ${formatAddr(ctx.client)}: TLS terminated with certificate "${
-          selection.certificate.name
-        }" (${selection.rule}) sni=${hello.sni ?? "-"} ${props.get("tls.protocol")} ${
-          props.get("tls.cipher-suite")
-        } alpn=${props.get("tls.application-protocol") ?? "-"} ms=${Date.now() - started}`,
+        `Connection ${ctx.id} from ${
+          formatAddr(ctx.client)
+        }: TLS terminated with certificate "${selection.certificate.name}" (${selection.rule}) sni=${
+          hello.sni ?? "-"
+        } ${props.get("tls.protocol")} ${props.get("tls.cipher-suite")} alpn=${
+          props.get("tls.application-protocol") ?? "-"
+        } ms=${Date.now() - started}`,
       );
     }
     return new Preview(new TlsSocketConn(socket, transport, duplex), previewLimit);
@@ -224,7 +236,10 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TI
   if (ms <= 0) return TIMEOUT;
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    return await Promise.race([promise, new Promise<typeof TIMEOUT>((r) => timer = setTimeout(r, ms, TIMEOUT))]);
+    return await Promise.race([
+      promise,
+      new Promise<typeof TIMEOUT>((r) => timer = setTimeout(r, ms, TIMEOUT)),
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -59,6 +59,9 @@ class ConnStream extends Duplex implements ConnDuplex {
   constructor(conn: Conn) {
     super({ allowHalfOpen: true });
     this.#conn = conn;
+    // A failed read destroys the stream with its error; the TLS socket above then ends and reports it. The
+    // event itself must not go unhandled, whatever the TLS layer listens to.
+    this.on("error", ignore);
   }
 
   pauseReads(): void {
@@ -124,3 +127,5 @@ class ConnStream extends Duplex implements ConnDuplex {
     this.destroy(err instanceof Error ? err : new Error(String(err)));
   };
 }
+
+function ignore(): void {}

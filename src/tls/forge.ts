@@ -81,7 +81,10 @@ export function buildSelfSigned(request: SelfSignedRequest): string {
     { name: "basicConstraints", cA: false },
     { name: "keyUsage", digitalSignature: true, keyEncipherment: true },
     { name: "extKeyUsage", serverAuth: true },
-    { name: "subjectAltName", altNames: [ip ? { type: 7, ip: request.hostname } : { type: 2, value: request.hostname }] },
+    {
+      name: "subjectAltName",
+      altNames: [ip ? { type: 7, ip: request.hostname } : { type: 2, value: request.hostname }],
+    },
   ]);
   // forge computes `cert.tbsCertificate` and then asks the key to sign: the native signer does the RSA.
   const signer = {

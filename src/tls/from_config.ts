@@ -52,7 +52,9 @@ export function createTlsFromConfig(
   });
   config.tlsCertificates.forEach((spec, i) => {
     try {
-      if (store.getCertificate(spec.name)) throw new RangeError(`a certificate named "${spec.name}" exists already`);
+      if (store.getCertificate(spec.name)) {
+        throw new RangeError(`a certificate named "${spec.name}" exists already`);
+      }
       store.install(loadCertificate(spec, read));
     } catch (err) {
       const source = config.sourceOf("tls-certificate", i);
@@ -69,11 +71,15 @@ export function createTlsFromConfig(
   });
   const log = services.logger;
   if (config.tlsCertificates.length === 0 && !config.tlsGenerateCertificates) {
-    log.warn("TLS is enabled without --tls-certificate or --tls-generate-certificates: handshakes will be refused");
+    log.warn(
+      "TLS is enabled without --tls-certificate or --tls-generate-certificates: handshakes will be refused",
+    );
   }
   for (const cert of store.listCertificates()) {
     log.info(
-      `Certificate "${cert.name}" loaded: ${cert.subject}, ${cert.hostnames.join(" ") || "no names"}, until ${cert.notAfter}`,
+      `Certificate "${cert.name}" loaded: ${cert.subject}, ${
+        cert.hostnames.join(" ") || "no names"
+      }, until ${cert.notAfter}`,
     );
   }
   return createTlsNegotiator({

@@ -9,7 +9,7 @@ import { createSecureContext, type SecureContext } from "node:tls";
 import type { CertificateMapping, CertificateSpec } from "../config/tls_spec.ts";
 import { parseHostname } from "../config/values.ts";
 import { CertificateError, type CertificateInfo, type TlsCertificate } from "./certificate.ts";
-import { loadCertificate, readFile, type ReadFile } from "./load.ts";
+import { loadCertificate, type ReadFile, readFile } from "./load.ts";
 import { SelfSignedCache, type SelfSignedOptions } from "./self_signed.ts";
 
 /** TLS versions by their option spelling. */
@@ -71,7 +71,9 @@ export class CertificateStore {
   #protocols: readonly ("tls12" | "tls13")[];
 
   constructor(options: CertificateStoreOptions = {}) {
-    this.#protocols = [...new Set(options.protocols?.length ? options.protocols : ["tls12", "tls13"] as const)];
+    this.#protocols = [
+      ...new Set(options.protocols?.length ? options.protocols : ["tls12", "tls13"] as const),
+    ];
     const versions = this.#protocols.map((p) => VERSIONS[p]).sort();
     this.#minVersion = versions[0];
     this.#maxVersion = versions[versions.length - 1];

@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { type ConnectionOptions, connect as tlsConnect, type TLSSocket } from "node:tls";
+import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from "node:tls";
 import { parseCertificateMap, parseCertificateSpec } from "../../src/config/tls_spec.ts";
 import { createTlsNegotiator, type TlsNegotiatorOptions } from "../../src/negotiators/tls.ts";
 import { CertificateStore, type CertificateStoreOptions } from "../../src/tls/store.ts";
@@ -22,9 +22,11 @@ import {
   startMux,
   type TestMux,
   type TestServer,
+  waitFor,
 } from "../helpers/net.ts";
 import { CertFactory, type CertFiles, hasOpenssl } from "../tls/certs.ts";
 import { runClient, sClient } from "../tls/clients.ts";
+import { fixture } from "../detect/helpers.ts";
 
 const skip = hasOpenssl() ? false : "the openssl CLI is not installed";
 
@@ -96,12 +98,15 @@ describe("TLS termination end to end", { skip }, () => {
     assert.match(deep.out, /0 s:CN\s?=\s?default\.test/, "a wildcard covers one label only");
     const none = await sClient(m.port, undefined, { until: /alpha\n/ });
     assert.match(none.out, /0 s:CN\s?=\s?default\.test/);
+    await waitFor(() => m.app.tcp.openConnections === 0, 5000, "the killed clients' connections to end");
   });
 
   test("negotiates ALPN http/1.1 from the client's list and sets the tls.* properties", async () => {
     const m = await mux([
       `props:pass:property[tls]=true,property[tls.sni]=exact\\.test,property[tls.protocol]=tls13,` +
-      `property[tls.cipher-suite]=tls_aes_256_gcm_sha384,property[tls.application-protocol]=http/1.1,${to(alpha)}`,
+      `property[tls.cipher-suite]=tls_aes_256_gcm_sha384,property[tls.application-protocol]=http/1.1,${
+        to(alpha)
+      }`,
       `rest:pass:${to(beta)}`,
     ]);
     const run = await sClient(m.port, "exact.test", {
@@ -148,13 +153,20 @@ describe("TLS termination end to end", { skip }, () => {
   test("serves curl over HTTPS with ALPN http/1.1 through --resolve", async () => {
     const http = await serve(async (conn) => {
       await readUntil(conn, "\r\n\r\n");
-      await conn.write(enc.encode("HTTP/1.1 200 OK\r\ncontent-length: 6\r\nconnection: close\r\n\r\nhello\n"));
+      await conn.write(
+        enc.encode("HTTP/1.1 200 OK\r\ncontent-length: 6\r\nconnection: close\r\n\r\nhello\n"),
+      );
       await conn.closeWrite();
     });
     try {
       const m = await mux([`web:pass:${to(http)}`]);
       const run = await runClient("curl", [
-        "-sv", "-k", "--max-time", "8", "--resolve", `app.wild.test:${m.port}:127.0.0.1`,
+        "-sv",
+        "-k",
+        "--max-time",
+        "8",
+        "--resolve",
+        `app.wild.test:${m.port}:127.0.0.1`,
         `https://app.wild.test:${m.port}/`,
       ], { timeout: 10000 });
       assert.match(run.out, /ALPN: server accepted http\/1\.1|ALPN, server accepted to use http\/1\.1/);
@@ -166,7 +178,10 @@ describe("TLS termination end to end", { skip }, () => {
   });
 
   test("TLS and plain TCP share one port: the plain client is routed as tls=false", async () => {
-    const m = await mux([`secure:pass:property[tls]=true,${to(alpha)}`, `clear:pass:property[tls]=false,${to(plain)}`]);
+    const m = await mux([
+      `secure:pass:property[tls]=true,${to(alpha)}`,
+      `clear:pass:property[tls]=false,${to(plain)}`,
+    ]);
     assert.equal(await exchange(m.port, "hello"), "plain\nhello");
     assert.match((await sClient(m.port, "exact.test", { until: /(alpha|plain)\n/ })).out, /alpha\n/);
   });
@@ -249,7 +264,10 @@ describe("TLS termination end to end", { skip }, () => {
       assert.match(run.out, /alert unrecognized name|alert number 112/i);
       assert.doesNotMatch(run.out, /alpha/);
     }
-    assert.equal(m.tlsLogs.filter((l) => /warn/.test(l) && /no certificate for "nobody\.test"/.test(l)).length, 1);
+    assert.equal(
+      m.tlsLogs.filter((l) => /warn/.test(l) && /no certificate for "nobody\.test"/.test(l)).length,
+      1,
+    );
     assert.equal(m.tlsLogs.filter((l) => /no certificate for "nobody\.test"/.test(l)).length, 2);
   });
 
@@ -344,6 +362,24 @@ describe("TLS termination end to end", { skip }, () => {
       assert.equal(got, runtimeName() === "bun" ? "" : "reply to question");
     } finally {
       backend.close();
+    }
+  });
+
+  test("a client that stops after its ClientHello is closed once the handshake exceeds the hello timeout", async () => {
+    const m = await mux([`a:pass:${to(alpha)}`], { helloTimeout: 600 });
+    const accepted = alpha.accepted;
+    const c = await connect(m.port);
+    try {
+      const started = Date.now();
+      await c.write(fixture("tls_client_hello_sni.bin"));
+      const reply = await readAll(c);
+      const waited = Date.now() - started;
+      assert.equal(reply[0], 0x16, "the ServerHello came back");
+      assert.ok(waited >= 550 && waited < 3000, `closed after ${waited} ms`);
+      assert.ok(m.tlsLogs.some((l) => /TLS handshake not done within 600 ms/.test(l)));
+      assert.equal(alpha.accepted, accepted, "no backend was chosen");
+    } finally {
+      c.close();
     }
   });
 });

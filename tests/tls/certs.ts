@@ -37,14 +37,29 @@ export class CertFactory {
     const base = this.#path("ca");
     this.#key(`${base}.key`, "ec");
     openssl([
-      "req", "-x509", "-key", `${base}.key`, "-out", `${base}.pem`, "-days", "30", "-subj", `/CN=${cn}`,
-      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+      "req",
+      "-x509",
+      "-key",
+      `${base}.key`,
+      "-out",
+      `${base}.pem`,
+      "-days",
+      "30",
+      "-subj",
+      `/CN=${cn}`,
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
     ]);
     return { cert: `${base}.pem`, key: `${base}.key`, chain: `${base}.pem` };
   }
 
   /** A server certificate for `cn` (and `sans`, default `[cn]`), signed by `ca` or self-signed. */
-  leaf(cn: string, options: { sans?: string[]; ca?: CertFiles; keyType?: "rsa" | "ec"; days?: number } = {}): CertFiles {
+  leaf(
+    cn: string,
+    options: { sans?: string[]; ca?: CertFiles; keyType?: "rsa" | "ec"; days?: number } = {},
+  ): CertFiles {
     const base = this.#path("leaf");
     this.#key(`${base}.key`, options.keyType ?? "ec");
     const san = `subjectAltName=${(options.sans ?? [cn]).map((n) => `DNS:${n}`).join(",")}`;
@@ -53,15 +68,41 @@ export class CertFactory {
       writeFileSync(`${base}.ext`, `${san}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
       openssl(["req", "-new", "-key", `${base}.key`, "-subj", `/CN=${cn}`, "-out", `${base}.csr`]);
       openssl([
-        "x509", "-req", "-in", `${base}.csr`, "-CA", options.ca.cert, "-CAkey", options.ca.key,
-        "-CAcreateserial", "-days", days, "-out", `${base}.pem`, "-extfile", `${base}.ext`,
+        "x509",
+        "-req",
+        "-in",
+        `${base}.csr`,
+        "-CA",
+        options.ca.cert,
+        "-CAkey",
+        options.ca.key,
+        "-CAcreateserial",
+        "-days",
+        days,
+        "-out",
+        `${base}.pem`,
+        "-extfile",
+        `${base}.ext`,
       ]);
-      writeFileSync(`${base}.chain.pem`, readFileSync(`${base}.pem`, "utf8") + readFileSync(options.ca.cert, "utf8"));
+      writeFileSync(
+        `${base}.chain.pem`,
+        readFileSync(`${base}.pem`, "utf8") + readFileSync(options.ca.cert, "utf8"),
+      );
       return { cert: `${base}.pem`, key: `${base}.key`, chain: `${base}.chain.pem` };
     }
     openssl([
-      "req", "-x509", "-key", `${base}.key`, "-out", `${base}.pem`, "-days", days, "-subj", `/CN=${cn}`,
-      "-addext", san,
+      "req",
+      "-x509",
+      "-key",
+      `${base}.key`,
+      "-out",
+      `${base}.pem`,
+      "-days",
+      days,
+      "-subj",
+      `/CN=${cn}`,
+      "-addext",
+      san,
     ]);
     return { cert: `${base}.pem`, key: `${base}.key`, chain: `${base}.pem` };
   }
@@ -70,7 +111,16 @@ export class CertFactory {
   pkcs12(files: CertFiles, password: string, legacy = false): string {
     const out = this.#path("p12") + ".p12";
     openssl([
-      "pkcs12", "-export", "-in", files.chain, "-inkey", files.key, "-out", out, "-passout", `pass:${password}`,
+      "pkcs12",
+      "-export",
+      "-in",
+      files.chain,
+      "-inkey",
+      files.key,
+      "-out",
+      out,
+      "-passout",
+      `pass:${password}`,
       ...(legacy ? ["-legacy"] : []),
     ]);
     return out;

@@ -109,7 +109,8 @@ describe("loadCertificate()", { skip }, () => {
   test("names the file and the reason when a file cannot be read", () => {
     assert.throws(
       () => loadCertificate(parseCertificateSpec("x:path=/nonexistent/site.pem")),
-      (e: Error) => e instanceof CertificateError && e.message === 'cannot read "/nonexistent/site.pem": no such file',
+      (e: Error) =>
+        e instanceof CertificateError && e.message === 'cannot read "/nonexistent/site.pem": no such file',
     );
   });
 

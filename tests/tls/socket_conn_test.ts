@@ -145,9 +145,43 @@ describe("TlsSocketConn over connDuplex", () => {
     const pending = server.read();
     clientTransport.close();
     const outcome = await pending.then((v) => v, (e: Error & { code?: string }) => e);
-    assert.ok(outcome === null || (outcome instanceof Error && typeof outcome.code === "string"), String(outcome));
+    assert.ok(
+      outcome === null || (outcome instanceof Error && typeof outcome.code === "string"),
+      String(outcome),
+    );
     assert.equal(await server.read(), null);
     server.close();
     await server.closed;
+  });
+
+  test("a transport read error ends the decrypted side: no hang, no unhandled error", async () => {
+    const [a, b] = memoryPair();
+    let fail = false;
+    const read = a.read.bind(a);
+    a.read = () =>
+      fail ? Promise.reject(Object.assign(new Error("connection reset"), { code: "ECONNRESET" })) : read();
+    const duplex = connDuplex(a);
+    const serverSocket = new TLSSocket(duplex, { isServer: true, secureContext: context });
+    const client = tlsConnect({
+      socket: connDuplex(pieces(b)),
+      servername: "conn.test",
+      rejectUnauthorized: false,
+    });
+    client.on("error", () => {});
+    await Promise.all([
+      new Promise((r) => serverSocket.once("secure", r)),
+      new Promise((r) => client.once("secureConnect", r)),
+    ]);
+    const server = new TlsSocketConn(serverSocket, a, duplex);
+    fail = true;
+    client.write("this read fails");
+    const outcome = await server.read().then((v) => v, (e: Error & { code?: string }) => e);
+    assert.ok(
+      outcome === null || (outcome instanceof Error && typeof outcome.code === "string"),
+      String(outcome),
+    );
+    server.close();
+    await server.closed;
+    client.destroy();
   });
 });

@@ -110,7 +110,11 @@ describe("CertificateStore", { skip }, () => {
     assert.ok(s.removeMapping({ hostname: "*.EXAMPLE.com", certificate: "wild" }));
     assert.equal(s.removeMapping({ hostname: "*.example.com" }), false);
     assert.equal(s.select("api.example.com")?.certificate.name, "default");
-    assert.equal(s.removeMapping({ hostname: "app.example.com", certificate: "wild" }), false, "wrong certificate");
+    assert.equal(
+      s.removeMapping({ hostname: "app.example.com", certificate: "wild" }),
+      false,
+      "wrong certificate",
+    );
     assert.ok(s.removeMapping({ hostname: "app.example.com" }));
     assert.deepEqual(s.listMappings(), []);
   });
