@@ -7,7 +7,7 @@
 #
 # Multi-arch: `docker buildx build --platform linux/amd64,linux/arm64 .` builds natively in each platform's
 # oven/bun image. The glibc build of Bun is used rather than the musl one: the musl binary still links
-# libstdc++ and libgcc_s besides the musl loader, so its library set is no smaller (about 3 MB either way).
+# libstdc++ and libgcc_s besides the musl loader, so its library set is no smaller.
 
 ARG BUN_VERSION=1.4.5
 
@@ -20,8 +20,8 @@ COPY scripts/ scripts/
 COPY config/pmmux.toml config/pmmux.toml
 # The git revision for `pmmux --version` (.git is not sent to the builder).
 ARG PMMUX_REVISION=
-RUN PMMUX_REVISION="${PMMUX_REVISION}" scripts/compile_bun.sh dist/pmmux \
- && scripts/rootfs.sh dist/pmmux config/pmmux.toml /rootfs
+RUN PMMUX_REVISION="${PMMUX_REVISION}" sh scripts/compile_bun.sh dist/pmmux \
+ && sh scripts/rootfs.sh dist/pmmux config/pmmux.toml /rootfs
 
 FROM scratch
 COPY --from=build /rootfs/ /

@@ -24,7 +24,7 @@ const FULL: Budget = {
   rounds: 3,
   iperfSeconds: 3,
   wrkSeconds: 3,
-  slowReadMs: 4000,
+  slowReadMs: 3000,
   udpSeconds: 2,
   idleConnections: 1000,
 };

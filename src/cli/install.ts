@@ -158,8 +158,8 @@ export class ServiceError extends Error {
 
 /**
  * Installs the service: writes the unit and the working directory, then `systemctl daemon-reload` and
- * `systemctl enable --now pmmux.service` (not under `--root`). Resolves with the exit code and prints what
- * it did; errors are printed as `pmmux: <message>`.
+ * `systemctl enable --now pmmux.service` (not under `--root`); a reinstall restarts the service so that the
+ * new command line applies. Returns the exit code and prints what it did; errors as `pmmux: <message>`.
  *
  * @returns 0 on success, 1 when not root, without systemd or when systemctl fails, 2 for bad `--arguments`
  */
@@ -183,6 +183,7 @@ export function install(options: ServiceOptions): number {
     const unit = renderUnit(options.exec ?? serviceCommand(), args);
     mkdirSync(join(root, WORKING_DIRECTORY), { recursive: true, mode: 0o755 });
     mkdirSync(dirname(unitPath), { recursive: true, mode: 0o755 });
+    const existed = existsSync(unitPath);
     const temp = `${unitPath}.tmp-${process.pid}`;
     writeFileSync(temp, unit, { mode: 0o644 });
     renameSync(temp, unitPath);
@@ -194,8 +195,13 @@ export function install(options: ServiceOptions): number {
     }
     systemctl("daemon-reload");
     systemctl("enable", "--now", UNIT_NAME);
+    // A reinstall changes the command line: a running service must restart to use it.
+    if (existed) systemctl("restart", UNIT_NAME);
     console.log(
-      `Enabled and started ${UNIT_NAME} (working directory ${WORKING_DIRECTORY}); see systemctl status pmmux`,
+      `Enabled and ${
+        existed ? "restarted" : "started"
+      } ${UNIT_NAME} (working directory ${WORKING_DIRECTORY}); ` +
+        "see systemctl status pmmux",
     );
   });
 }

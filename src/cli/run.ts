@@ -192,7 +192,7 @@ export async function run(argv: readonly string[]): Promise<number> {
         ui: config.managementUiEnable,
         portMaps,
         reload: async () => {
-          const err = await reloadFromFile(app, argv, logger);
+          const err = await reloadFromFile(app, argv, logger, plugins.strategies);
           if (err) throw err;
         },
         version: VERSION,
@@ -219,7 +219,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     };
     if (received) stop(received);
     else onSignal = stop;
-    process.on("SIGHUP", () => void reloadFromFile(app, argv, logger));
+    process.on("SIGHUP", () => void reloadFromFile(app, argv, logger, plugins.strategies));
   });
 }
 
@@ -241,9 +241,10 @@ export async function reloadFromFile(
   app: App,
   argv: readonly string[],
   logger: Logger,
+  strategies: readonly { name: string }[] = STRATEGIES,
 ): Promise<Error | undefined> {
   try {
-    const config = loadProcessConfig(argv);
+    const config = loadProcessConfig(argv, strategies);
     await app.reload({
       backends: config.backends,
       listeners: listenersOf(config, logger),

@@ -175,14 +175,10 @@ export function createTlsNegotiator(
     const outcome = await within(handshake, helloTimeout);
     if (outcome !== null) {
       socket.destroy();
-      duplex.destroy();
       const why = outcome === TIMEOUT
         ? `TLS handshake not done within ${helloTimeout} ms`
         : `TLS handshake failed: ${outcome.message}`;
-      ctx.closeReason = "tls-handshake";
-      metrics?.add("router.connection.failed", 1, { reason: "tls-handshake", protocol: "Tcp" });
-      log.info(`Connection ${ctx.id} from ${formatAddr(ctx.client)} closed: ${why}`);
-      return null;
+      return refuse(preview, ctx, "tls-handshake", why);
     }
     const props = ctx.props;
     props.set("tls", "true");

@@ -32,7 +32,10 @@ export interface TransportFlow {
  *   reading its transport anyway). Chunks are fresh buffers and stay valid.
  * - Writing: `write()` resolves in the socket's write callback, once the chunk has been encrypted (the caller
  *   may reuse it: the Deno adapter reuses read buffers), and once the transport's write queue is short.
- * - `closeWrite()` ends the TLS stream (close_notify, then FIN on the transport); reading continues.
+ * - `closeWrite()` ends the TLS stream (close_notify, then FIN on the transport); reading continues. The
+ *   other way round differs by runtime: on Deno a peer's close_notify ends reading only, while Bun's TLS
+ *   over a stream answers it by closing the whole session (measured on Bun 1.4; HTTP clients never
+ *   half-close, a raw-TCP client that does gets no reply).
  * - `close()` destroys the socket and the connection under it. Errors reject the pending read or write with
  *   a `code`; every `error` event is handled here, so none is unhandled.
  */

@@ -4,6 +4,8 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { randomBytes } from "node:crypto";
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from "node:tls";
 import { parseCertificateMap, parseCertificateSpec } from "../../src/config/tls_spec.ts";
 import { createTlsNegotiator, type TlsNegotiatorOptions } from "../../src/negotiators/tls.ts";
@@ -381,5 +383,31 @@ describe("TLS termination end to end", { skip }, () => {
     } finally {
       c.close();
     }
+  });
+
+  test("relays 8 MiB each way through termination byte for byte", async () => {
+    const m = await mux([`a:pass:${to(alpha)}`]);
+    const client = await tlsClient(m.port, "exact.test");
+    const sent = randomBytes(8 * 1024 * 1024);
+    const received: Uint8Array[] = [];
+    let length = 0;
+    const all = Promise.withResolvers<void>();
+    client.on("data", (d: Uint8Array) => {
+      received.push(d);
+      length += d.length;
+      if (length === sent.length + 6) all.resolve();
+    });
+    for (let at = 0; at < sent.length; at += 64 * 1024) {
+      if (!client.write(sent.subarray(at, at + 64 * 1024))) await new Promise((r) => client.once("drain", r));
+    }
+    // The client ends only once the echo is complete: on Bun a close_notify would end the way back too.
+    await all.promise;
+    const echoed = Buffer.concat(received, length);
+    assert.equal(echoed.subarray(0, 6).toString(), "alpha\n");
+    assert.ok(echoed.subarray(6).equals(sent), "the echo is identical");
+    const ended = new Promise((r) => client.once("end", r));
+    client.end();
+    await ended;
+    client.destroy();
   });
 });

@@ -9,11 +9,19 @@ import { ConfigError, loadConfig } from "../../src/config/load.ts";
 import { createLogger, memorySink } from "../../src/logging/logger.ts";
 import { createTlsFromConfig } from "../../src/tls/from_config.ts";
 import { runMain, startMain } from "../helpers/spawn.ts";
-import { connect, readUntil, serve, type TestServer } from "../helpers/net.ts";
+import { connect, net, readUntil, serve, type TestServer } from "../helpers/net.ts";
 import { CertFactory, type CertFiles, hasOpenssl } from "./certs.ts";
 import { sClient } from "./clients.ts";
 
 const skip = hasOpenssl() ? false : "the openssl CLI is not installed";
+
+/** A port that was free a moment ago (the subprocess binds it itself). */
+async function freePort(): Promise<number> {
+  const listener = await (await net()).listenTcp({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  return port;
+}
 
 function config(argv: string[]) {
   return loadConfig({ argv, env: {}, cwd: tmpdir(), readTextFile: () => undefined });
@@ -125,7 +133,7 @@ describe("createTlsFromConfig()", { skip }, () => {
 
     for (const enabled of [true, false]) {
       test(`${enabled ? "terminates TLS with --tls-enable" : "passes TLS through untouched without --tls-enable"}`, async () => {
-        const port = enabled ? 18791 : 18792;
+        const port = await freePort();
         const args = [
           "-p",
           `!:${port}:tcp:bind-address=127.0.0.1`,

@@ -68,6 +68,6 @@ describe("SelfSignedCache", () => {
     const started = performance.now();
     for (let i = 0; i < 10; i++) cache.get(`fast${i}.example`);
     const each = (performance.now() - started) / 10;
-    assert.ok(each < 40, `${each.toFixed(1)} ms per certificate`);
+    assert.ok(each < 50, `${each.toFixed(1)} ms per certificate`);
   });
 });
