@@ -26,6 +26,7 @@ import {
 } from "../extensions/mod.ts";
 import { bindingNegotiators } from "../negotiators/proxy_protocol.ts";
 import { createTlsFromConfig } from "../tls/from_config.ts";
+import type { CertificateStore } from "../tls/store.ts";
 
 /** Reads a text file, `undefined` when it does not exist. */
 export function readTextFileOrUndefined(path: string): string | undefined {
@@ -87,7 +88,7 @@ export function buildApp(
   net: NetAdapter,
   logger: Logger,
   plugins: PluginTables = BUILTIN_PLUGINS,
-): App {
+): App & { tlsStore?: CertificateStore } {
   const metrics = createMetrics(
     config.logMetrics
       ? { onRecord: (n, v, l) => logger.trace(`metric ${n}=${v}`, l as Record<string, unknown>) }
@@ -95,7 +96,7 @@ export function buildApp(
   );
   const tls = createTlsFromConfig(config, { logger: logger.child("tls"), metrics });
   try {
-    return new App({
+    const app: App & { tlsStore?: CertificateStore } = new App({
       backends: config.backends,
       listeners: listenersOf(config, logger),
       routingStrategy: config.routingStrategy,
@@ -113,6 +114,8 @@ export function buildApp(
       negotiators: tls ? [tls, ...plugins.negotiators] : plugins.negotiators,
       detectors: plugins.detectors,
     }, { net, logger, metrics });
+    if (tls) app.tlsStore = tls.store;
+    return app;
   } catch (err) {
     if (err instanceof BackendConfigError) {
       const spec = config.backends[err.index];
@@ -173,7 +176,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   let onSignal: (signal: string) => void = (signal) => void (received = signal);
   process.once("SIGINT", () => onSignal("SIGINT"));
   process.once("SIGTERM", () => onSignal("SIGTERM"));
-  let app: App;
+  let app: App & { tlsStore?: CertificateStore };
   let portMaps: PortMapManager;
   let management: HttpServer | undefined;
   try {
@@ -191,6 +194,7 @@ export async function run(argv: readonly string[]): Promise<number> {
         corsOrigins: config.managementCorsOrigins,
         ui: config.managementUiEnable,
         portMaps,
+        tls: app.tlsStore,
         reload: async () => {
           const err = await reloadFromFile(app, argv, logger, plugins.strategies);
           if (err) throw err;

@@ -45,7 +45,7 @@ export function runClient(
       out += String(err);
       finish(null);
     });
-    child.on("exit", (code) => setTimeout(() => finish(code), 50));
+    child.on("close", (code) => finish(code));
     if (options.input !== undefined) child.stdin!.write(options.input);
   });
 }
