@@ -184,6 +184,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     plugins.extensions.forEach((x) => logger.info(describeExtension(x)));
     app = buildApp(config, net, logger, plugins);
     logger.info(`pmmux ${VERSION} on ${net.runtime}${config.configFile ? ` with ${config.configFile}` : ""}`);
+    for (const w of unsupportedOptions(config)) logger.warn(w);
     await app.start();
     portMaps = createPortMapping(config, app, logger);
     await portMaps.start();
@@ -271,4 +272,27 @@ export async function reloadFromFile(
     logger.error(`Reload rejected, the running configuration stays: ${(err as Error).message}`);
     return err as Error;
   }
+}
+
+/**
+ * Options accepted for compatibility with the .NET pmmux whose feature this version does not have yet: each
+ * one that is set gets a warning at startup instead of being ignored silently.
+ */
+export function unsupportedOptions(config: Config): string[] {
+  const out: string[] = [];
+  if (config.acmeCertificates.length > 0 && !config.acmeDisable) {
+    out.push(
+      `ACME is not available in this version: --acme-certificate (from ${
+        config.sourceOf("acme-certificate")
+      }) is ignored; install certificates with --tls-certificate or the management API`,
+    );
+  }
+  if (config.otlpEnable) {
+    out.push(
+      `OTLP export is not available in this version: --otlp-enable (from ${
+        config.sourceOf("otlp-enable")
+      }) is ignored; scrape GET /metrics on the management server instead`,
+    );
+  }
+  return out;
 }
