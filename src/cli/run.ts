@@ -12,6 +12,7 @@ import { STRATEGIES } from "../strategies/mod.ts";
 import { createLogger, type Logger, stderrSink } from "../logging/logger.ts";
 import { createFileSink, type FileSink } from "../logging/file_sink.ts";
 import { createMetrics } from "../metrics/metrics.ts";
+import { createOtlpFromConfig, type OtlpExporter } from "../metrics/otlp/mod.ts";
 import { createPortMapping, type PortMapManager } from "../nat/mod.ts";
 import { runtimeAdapter } from "../net/mod.ts";
 import { formatAddr, type HttpServer, type NetAdapter } from "../net/types.ts";
@@ -26,6 +27,8 @@ import {
 } from "../extensions/mod.ts";
 import { bindingNegotiators } from "../negotiators/proxy_protocol.ts";
 import { createTlsFromConfig } from "../tls/from_config.ts";
+import { type Acme, createAcmeFromConfig } from "../acme/mod.ts";
+import { withAcme } from "../management/acme.ts";
 import type { CertificateStore } from "../tls/store.ts";
 
 /** Reads a text file, `undefined` when it does not exist. */
@@ -179,17 +182,29 @@ export async function run(argv: readonly string[]): Promise<number> {
   let app: App & { tlsStore?: CertificateStore };
   let portMaps: PortMapManager;
   let management: HttpServer | undefined;
+  let acme: Acme | undefined;
+  let otlp: OtlpExporter | undefined;
   try {
     const net = await runtimeAdapter();
     plugins.extensions.forEach((x) => logger.info(describeExtension(x)));
-    app = buildApp(config, net, logger, plugins);
+    acme = createAcmeFromConfig(config, { net, logger });
+    // The http-01 negotiator goes right after TLS, ahead of the extensions' negotiators and of probing.
+    const negotiators = acme?.negotiator ? [acme.negotiator, ...plugins.negotiators] : plugins.negotiators;
+    app = buildApp(config, net, logger, { ...plugins, negotiators });
+    if (acme && app.tlsStore) acme.manager.installStored(app.tlsStore);
     logger.info(`pmmux ${VERSION} on ${net.runtime}${config.configFile ? ` with ${config.configFile}` : ""}`);
     for (const w of unsupportedOptions(config)) logger.warn(w);
+    otlp = createOtlpFromConfig(config, {
+      metrics: app.services.metrics,
+      logger: logger.child("otlp"),
+      version: VERSION,
+    });
     await app.start();
     portMaps = createPortMapping(config, app, logger);
     await portMaps.start();
+    acme?.manager.start({ listeners: app.listeners, portMaps });
     if (config.managementEnable) {
-      management = await serveManagement(net, {
+      management = await serveManagement(net, withAcme({
         app,
         token: config.managementToken,
         corsOrigins: config.managementCorsOrigins,
@@ -201,18 +216,21 @@ export async function run(argv: readonly string[]): Promise<number> {
           if (err) throw err;
         },
         version: VERSION,
-      }, { hostname: config.managementBindAddress, port: config.managementPort });
+      }, acme?.manager), { hostname: config.managementBindAddress, port: config.managementPort });
       const ui = config.managementUiEnable ? ", web UI at /" : "";
       logger.info(`Management API on http://${formatAddr(management.addr)}${ui}`);
     }
+    otlp?.start();
   } catch (err) {
     return fail(err);
   }
   return await new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       logger.info(`${signal} received: stopping (grace ${config.shutdownGrace} ms)`);
-      const closing = management?.close().catch(() => {});
-      app.stop(config.shutdownGrace).finally(() => portMaps.stop()).finally(() => closing).then(() => {
+      const closing = Promise.all([management?.close().catch(() => {}), acme?.manager.stop()]);
+      // The final OTLP export waits for connections and port mappings to close: it carries their last counts.
+      const stopped = app.stop(config.shutdownGrace).finally(() => portMaps.stop());
+      stopped.finally(() => otlp?.stop()).finally(() => closing).then(() => {
         logger.info("Stopped");
         return fileSink?.flush();
       }).then(() => {
@@ -280,19 +298,5 @@ export async function reloadFromFile(
  */
 export function unsupportedOptions(config: Config): string[] {
   const out: string[] = [];
-  if (config.acmeCertificates.length > 0 && !config.acmeDisable) {
-    out.push(
-      `ACME is not available in this version: --acme-certificate (from ${
-        config.sourceOf("acme-certificate")
-      }) is ignored; install certificates with --tls-certificate or the management API`,
-    );
-  }
-  if (config.otlpEnable) {
-    out.push(
-      `OTLP export is not available in this version: --otlp-enable (from ${
-        config.sourceOf("otlp-enable")
-      }) is ignored; scrape GET /metrics on the management server instead`,
-    );
-  }
   return out;
 }

@@ -7,6 +7,7 @@
  */
 import type { Hono } from "hono";
 import type { HttpServer, NetAdapter } from "../net/types.ts";
+import { acmeRoutes } from "./acme.ts";
 import { backendRoutes } from "./backends.ts";
 import { buildManagementApp } from "./build.ts";
 import { healthCheckRoutes } from "./health_checks.ts";
@@ -43,6 +44,7 @@ export const ROUTE_GROUPS: readonly RouteGroup[] = [
   listenerRoutes,
   portMapRoutes,
   tlsRoutes,
+  acmeRoutes,
   metricsRoutes,
   openApiRoutes,
   uiRoutes,
