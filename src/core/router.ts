@@ -13,7 +13,8 @@ import { formatAddr } from "../net/types.ts";
 import type { Negotiator } from "../negotiators/types.ts";
 import type { Strategy } from "../strategies/types.ts";
 import type { Logger } from "../logging/logger.ts";
-import type { Metrics } from "../metrics/metrics.ts";
+import type { Counter, Histogram, Metrics } from "../metrics/metrics.ts";
+import { entryMetrics } from "./entry_metrics.ts";
 
 /** Options for {@linkcode TcpRouter}. */
 export interface TcpRouterOptions {
@@ -54,6 +55,8 @@ export class TcpRouter {
   #log: Logger;
   #accessLog: Logger;
   #metrics: Metrics;
+  #total: Counter;
+  #selection: Histogram;
   #open = new Set<{ conn: Conn; ctx: ConnContext }>();
   #perIp = new Map<string, number>();
   #shutdown = new AbortController();
@@ -64,6 +67,8 @@ export class TcpRouter {
     this.#log = options.logger;
     this.#accessLog = options.logger.child("access");
     this.#metrics = options.metrics;
+    this.#total = options.metrics.counter("router.connection.total", { protocol: "Tcp" });
+    this.#selection = options.metrics.histogram("router.selection.duration", { protocol: "Tcp" });
     this.#rate = options.connectionRatePerIp ? new RateLimiter(options.connectionRatePerIp) : undefined;
     this.#o = {
       negotiators: options.negotiators ?? [],
@@ -107,7 +112,7 @@ export class TcpRouter {
       closeReason: "",
     };
     const rec = { conn, ctx };
-    this.#metrics.add("router.connection.total", 1, { protocol: "Tcp" });
+    this.#total.add();
     if (this.#open.size >= this.#o.maxConnections) {
       this.#fail(conn, ctx, "max-connections");
       return;
@@ -142,12 +147,12 @@ export class TcpRouter {
         this.#fail(conn, ctx, "no-backend");
         return;
       }
-      const labels = { backend: entry.name, protocol: "Tcp" };
-      this.#metrics.add("router.connection.routed", 1, labels);
-      this.#metrics.add("backend.connection.accepted", 1, labels);
+      const em = entryMetrics(this.#metrics, entry);
+      em.routed.add();
+      em.accepted.add();
       entry.requests++;
       entry.active++;
-      this.#metrics.set("backend.connections.active", entry.active, labels);
+      em.active.set(entry.active);
       const live = preview.toConn();
       rec.conn = live;
       try {
@@ -155,13 +160,10 @@ export class TcpRouter {
       } finally {
         live.close();
         entry.active--;
-        this.#metrics.set("backend.connections.active", entry.active, labels);
-        this.#metrics.add("backend.connection.closed", 1, {
-          ...labels,
-          initiator: ctx.closeReason || "unknown",
-        });
-        this.#metrics.add("client.ingress.bytes", ctx.ingressBytes, labels);
-        this.#metrics.add("client.egress.bytes", ctx.egressBytes, labels);
+        em.active.set(entry.active);
+        em.closed(ctx.closeReason || "unknown").add();
+        em.ingress.add(ctx.ingressBytes);
+        em.egress.add(ctx.egressBytes);
       }
     } catch (err) {
       ctx.closeReason ||= "error";
@@ -205,7 +207,7 @@ export class TcpRouter {
         const d = decide(entries, input, this.#strategy, sctx, answers);
         if (d !== "more") {
           const ms = Date.now() - started;
-          this.#metrics.observe("router.selection.duration", ms, { protocol: "Tcp" });
+          this.#selection.observe(ms);
           if (this.#log.enabled("debug")) this.#logDecision(ctx, entries, answers, preview, d, ms, timedOut);
           return d;
         }

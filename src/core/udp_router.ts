@@ -14,6 +14,7 @@ import { formatAddr } from "../net/types.ts";
 import type { Strategy } from "../strategies/types.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Counter, Metrics } from "../metrics/metrics.ts";
+import { entryMetrics } from "./entry_metrics.ts";
 
 /** Options for {@linkcode UdpRouter}. */
 export interface UdpRouterOptions {
@@ -56,6 +57,7 @@ export class UdpRouter {
   #timeout: number;
   #max: number;
   #log: Logger;
+  #access: Logger;
   #metrics: Metrics;
   #sessions = new Map<string, Session>();
   #pending = new Map<string, Pending>();
@@ -69,6 +71,7 @@ export class UdpRouter {
     this.#timeout = options.selectionTimeout ?? 5000;
     this.#max = options.maxSessions ?? 4096;
     this.#log = options.logger;
+    this.#access = options.logger.child("access");
     this.#metrics = options.metrics;
     const m = options.metrics;
     const udp = { protocol: "Udp" };
@@ -240,12 +243,14 @@ export class UdpRouter {
     } catch { /* a failing close must not stop the others */ }
     if (reason === "expired") this.#m.expired.add();
     if (reason === "evicted") this.#m.evicted.add();
-    const labels = { backend: s.entry.name, protocol: "Udp" };
-    this.#metrics.add("client.ingress.bytes", s.ingress, labels);
-    this.#metrics.add("client.egress.bytes", s.egress, labels);
-    this.#log.child("access").info(
-      `UDP ${formatAddr(s.client)} -> ${s.entry.name} in=${s.ingress} out=${s.egress} close=${reason}`,
-    );
+    const em = entryMetrics(this.#metrics, s.entry);
+    em.ingress.add(s.ingress);
+    em.egress.add(s.egress);
+    if (this.#access.enabled("information")) {
+      this.#access.info(
+        `UDP ${formatAddr(s.client)} -> ${s.entry.name} in=${s.ingress} out=${s.egress} close=${reason}`,
+      );
+    }
   }
 
   #ensureSweeper(idle: number): void {

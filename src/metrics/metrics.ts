@@ -34,6 +34,10 @@ export interface Metrics {
   observe(name: string, value: number, labels?: Labels): void;
   /** A pre-resolved counter for hot paths (no label hashing per call). */
   counter(name: string, labels?: Labels): Counter;
+  /** A pre-resolved gauge for hot paths. */
+  gauge(name: string, labels?: Labels): Gauge;
+  /** A pre-resolved histogram for hot paths. */
+  histogram(name: string, labels?: Labels): Histogram;
   /** A consistent copy of every series. */
   snapshot(): Series[];
 }
@@ -42,6 +46,18 @@ export interface Metrics {
 export interface Counter {
   /** Adds `value` (default 1). */
   add(value?: number): void;
+}
+
+/** A pre-resolved gauge series. */
+export interface Gauge {
+  /** Sets the value. */
+  set(value: number): void;
+}
+
+/** A pre-resolved histogram series. */
+export interface Histogram {
+  /** Records one observation. */
+  observe(value: number): void;
 }
 
 const BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
@@ -53,6 +69,12 @@ interface Entry {
   value: number;
   count: number;
   buckets?: number[];
+}
+
+function record(e: Entry, value: number): void {
+  e.value += value;
+  e.count++;
+  for (let i = 0; i < BUCKETS.length; i++) if (value <= BUCKETS[i]) e.buckets![i]++;
 }
 
 /** Options for {@linkcode createMetrics}. */
@@ -85,11 +107,26 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       onRecord?.(name, value, labels);
     },
     observe(name, value, labels) {
-      const e = entry(name, "histogram", labels);
-      e.value += value;
-      e.count++;
-      for (let i = 0; i < BUCKETS.length; i++) if (value <= BUCKETS[i]) e.buckets![i]++;
+      record(entry(name, "histogram", labels), value);
       onRecord?.(name, value, labels);
+    },
+    gauge(name, labels) {
+      const e = entry(name, "gauge", labels);
+      return {
+        set(value) {
+          e.value = value;
+          onRecord?.(name, value, labels);
+        },
+      };
+    },
+    histogram(name, labels) {
+      const e = entry(name, "histogram", labels);
+      return {
+        observe(value) {
+          record(e, value);
+          onRecord?.(name, value, labels);
+        },
+      };
     },
     counter(name, labels) {
       const e = entry(name, "counter", labels);
