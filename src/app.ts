@@ -270,6 +270,7 @@ export class App {
     old.status = "Stopped";
     old.abort.abort();
     if (old.transport === "udp") this.udp.closeSessionsOf(old);
+    else this.tcp.closeConnectionsOf(old);
     try {
       old.handler.dispose?.();
     } catch { /* disposal failures are not fatal */ }

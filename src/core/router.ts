@@ -46,6 +46,13 @@ export interface ListenerContext {
 
 let nextId = 0;
 
+interface OpenConn {
+  conn: Conn;
+  ctx: ConnContext;
+  abort: AbortController;
+  entry: BackendEntry | undefined;
+}
+
 /** Routes accepted TCP connections. */
 export class TcpRouter {
   #o: Required<Omit<TcpRouterOptions, "logger" | "metrics" | "table" | "strategy" | "connectionRatePerIp">>;
@@ -57,9 +64,8 @@ export class TcpRouter {
   #metrics: Metrics;
   #total: Counter;
   #selection: Histogram;
-  #open = new Set<{ conn: Conn; ctx: ConnContext }>();
+  #open = new Set<OpenConn>();
   #perIp = new Map<string, number>();
-  #shutdown = new AbortController();
 
   constructor(options: TcpRouterOptions) {
     this.#table = options.table;
@@ -101,17 +107,19 @@ export class TcpRouter {
   async handle(conn: Conn, listener: ListenerContext): Promise<void> {
     const started = Date.now();
     const id = ++nextId;
+    // One controller per connection: a shared signal would collect a listener per open connection.
+    const abort = new AbortController();
     const ctx: ConnContext = {
       id,
       props: baseProps(conn.localAddr, conn.remoteAddr),
       client: conn.remoteAddr,
       local: conn.localAddr,
-      signal: this.#shutdown.signal,
+      signal: abort.signal,
       ingressBytes: 0,
       egressBytes: 0,
       closeReason: "",
     };
-    const rec = { conn, ctx };
+    const rec: OpenConn = { conn, ctx, abort, entry: undefined };
     this.#total.add();
     if (this.#open.size >= this.#o.maxConnections) {
       this.#fail(conn, ctx, "max-connections");
@@ -155,6 +163,7 @@ export class TcpRouter {
       em.active.set(entry.active);
       const live = preview.toConn();
       rec.conn = live;
+      rec.entry = entry;
       try {
         await entry.handler.handleTcp!(live, ctx);
       } finally {
@@ -190,8 +199,20 @@ export class TcpRouter {
 
   /** Closes every open connection (end of the shutdown grace period). */
   closeAll(): void {
-    this.#shutdown.abort();
-    for (const { conn } of this.#open) conn.close();
+    for (const { conn, abort } of this.#open) {
+      abort.abort();
+      conn.close();
+    }
+  }
+
+  /** Closes the connections routed to `entry` (a backend removed or replaced by force). */
+  closeConnectionsOf(entry: BackendEntry): void {
+    for (const rec of this.#open) {
+      if (rec.entry !== entry) continue;
+      rec.ctx.closeReason ||= "backend-removed";
+      rec.abort.abort();
+      rec.conn.close();
+    }
   }
 
   async #select(preview: Preview, ctx: ConnContext, deadlineAt: number, started: number) {
