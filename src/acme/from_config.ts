@@ -89,11 +89,16 @@ export function createAcmeFromConfig(
       if (!factory) {
         const known = DNS_PROVIDERS.map((p) => p.name).join(", ");
         throw new RangeError(
-          name ? `unknown DNS provider "${name}": expected ${known}` : `dns-01 needs provider=<${known.replace(", ", "|")}>`,
+          name
+            ? `unknown DNS provider "${name}": expected ${known}`
+            : `dns-01 needs provider=<${known.replace(", ", "|")}>`,
         );
       }
       onlyKeys(params, [...DNS01_KEYS, ...factory.keys], `provider "${factory.name}"`);
-      const provider = factory.create(params, { net: services.net, logger: log.child(`dns.${factory.name}`) });
+      const provider = factory.create(params, {
+        net: services.net,
+        logger: log.child(`dns.${factory.name}`),
+      });
       providers.set(spec, { provider, delay: secondsParam(params, "propagation-delay", 0) });
     } catch (err) {
       throw fail(i, (err as Error).message, err);
@@ -146,7 +151,12 @@ function createIssuer(config: AcmeConfig, storage: AcmeStorage, logger: Logger) 
       );
     }
     if (!caPem.includes("-----BEGIN CERTIFICATE-----")) {
-      throw configError("acme-ca-file", config.acmeCaFile, config.sourceOf("acme-ca-file"), "no PEM certificate in it");
+      throw configError(
+        "acme-ca-file",
+        config.acmeCaFile,
+        config.sourceOf("acme-ca-file"),
+        "no PEM certificate in it",
+      );
     }
   }
   const directoryUrl = config.acmeServerUrl ??

@@ -9,14 +9,23 @@ import type { Logger } from "../logging/logger.ts";
 
 /** The listener operations used (the app's `listeners`). */
 export interface ListenerControl {
-  list(): readonly { readonly id: number; readonly transport: string; readonly spec: { readonly hostname: string; readonly port: number }; readonly addr: { readonly port: number } }[];
+  list(): readonly {
+    readonly id: number;
+    readonly transport: string;
+    readonly spec: { readonly hostname: string; readonly port: number };
+    readonly addr: { readonly port: number };
+  }[];
   open(spec: { transport: "tcp"; hostname: string; port: number }): Promise<{ readonly id: number }>;
   close(id: number): boolean;
 }
 
 /** The port-mapping operations used (the `PortMapManager`). */
 export interface PortMapControl {
-  list(): readonly { readonly networkProtocol: string; readonly localPort: number | null; readonly publicPort: number | null }[];
+  list(): readonly {
+    readonly networkProtocol: string;
+    readonly localPort: number | null;
+    readonly publicPort: number | null;
+  }[];
   add(request: { networkProtocol: "Tcp"; localPort: number; publicPort: number }): Promise<unknown>;
   remove(selector: { networkProtocol: "Tcp"; localPort: number; publicPort: number }): Promise<unknown>;
 }

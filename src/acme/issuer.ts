@@ -81,7 +81,9 @@ export function createAcmeIssuer(options: AcmeIssuerOptions): AcmeIssuer {
     client = new acme.Client({
       directoryUrl: options.directoryUrl,
       accountKey: key,
-      ...(options.eab ? { externalAccountBinding: { kid: options.eab.kid, hmacKey: options.eab.hmacKey } } : {}),
+      ...(options.eab
+        ? { externalAccountBinding: { kid: options.eab.kid, hmacKey: options.eab.hmacKey } }
+        : {}),
       backoffAttempts: options.polling?.attempts ?? 10,
       backoffMin: options.polling?.min ?? 2000,
       backoffMax: options.polling?.max ?? 30000,

@@ -9,8 +9,7 @@
 import type { AcmeCertificateSpec } from "../config/tls_spec.ts";
 import type { Logger } from "../logging/logger.ts";
 import { type Clock, systemClock } from "../nat/clock.ts";
-import { createCertificate, pemCertificates, readPrivateKey, type TlsCertificate } from "../tls/certificate.ts";
-import type { CertificateStore } from "../tls/store.ts";
+import { type AcmeCertificateStore, installCertificate, parseStored, storeName } from "./install.ts";
 import type { ListenerControl, PortMapControl } from "./http01_listener.ts";
 import {
   type AcmeState,
@@ -23,6 +22,8 @@ import {
 } from "./state.ts";
 import type { AcmeStorage } from "./storage.ts";
 import type { AcmeIssuer, ChallengeSolver } from "./types.ts";
+
+export { type AcmeCertificateStore, storeName } from "./install.ts";
 
 /** A certificate as `GET /api/acme/certificates` lists it. */
 export interface AcmeCertificateStatus {
@@ -48,9 +49,6 @@ export interface AcmeRuntime {
   /** Port mapping, when pmmux maps ports. */
   readonly portMaps?: PortMapControl;
 }
-
-/** The TLS store operations used. */
-export type AcmeCertificateStore = Pick<CertificateStore, "install" | "addMapping" | "listMappings">;
 
 /** Options of {@linkcode AcmeManager}. */
 export interface AcmeManagerOptions {
@@ -88,11 +86,6 @@ interface Entry {
   lastError?: string;
   timer?: unknown;
   solver?: ChallengeSolver;
-}
-
-/** The name an ACME certificate has in the TLS store. */
-export function storeName(domain: string): string {
-  return `acme-${domain}`;
 }
 
 /**
@@ -280,7 +273,9 @@ export class AcmeManager {
     e.busy = true;
     e.forced = false;
     const started = this.#clock.now();
-    this.#log.info(`Requesting a certificate for ${e.wanted.map((n) => `"${n}"`).join(", ")} (${e.spec.challenge})`);
+    this.#log.info(
+      `Requesting a certificate for ${e.wanted.map((n) => `"${n}"`).join(", ")} (${e.spec.challenge})`,
+    );
     try {
       e.solver ??= this.#o.solver(e.spec, this.#runtime ?? {});
       const release = await (e.solver.prepare?.() ?? Promise.resolve(async () => {}));
@@ -290,8 +285,17 @@ export class AcmeManager {
       } finally {
         await release();
       }
-      this.#o.storage.writeCertificate(domain, issued.keyPem, issued.chainPem);
       this.#install(e, `${issued.keyPem}\n${issued.chainPem}`);
+      try {
+        this.#o.storage.writeCertificate(domain, issued.keyPem, issued.chainPem);
+      } catch (err) {
+        // Served all the same: asking the CA again now would only spend its rate limits.
+        this.#log.error(
+          `Cannot store the certificate for "${domain}" in ${this.#o.storage.dir}: ${
+            (err as Error).message
+          }; it is served, but will be requested again after a restart`,
+        );
+      }
       e.failures = 0;
       e.lastError = undefined;
       this.#log.info(
@@ -316,25 +320,15 @@ export class AcmeManager {
 
   /** Parses key + chain, installs the certificate, and maps its names (user mappings win). */
   #install(e: Entry, text: string): void {
-    const cert: TlsCertificate = createCertificate(e.name, pemCertificates(text), readPrivateKey(text), "acme");
-    e.held = {
-      notBeforeMs: Date.parse(cert.info.notBefore),
-      notAfterMs: cert.notAfterMs,
-      names: cert.info.hostnames.map((n) => n.toLowerCase()),
-    };
-    const store = this.#store;
-    if (!store) return;
-    store.install(cert);
-    const mapped = new Map(store.listMappings().map((m) => [m.hostname, m.certificate]));
-    for (const host of e.wanted) {
-      const current = mapped.get(host);
-      if (current === undefined) store.addMapping({ certificate: e.name, hostname: host });
-      else if (current !== e.name && !this.#warnedMappings.has(host)) {
-        this.#warnedMappings.add(host);
-        this.#log.warn(
-          `Host name "${host}" stays mapped to certificate "${current}": the ACME certificate "${e.name}" is not served for it`,
-        );
-      }
+    const { cert, held } = parseStored(e.name, text);
+    e.held = held;
+    if (!this.#store) return;
+    for (const { hostname, certificate } of installCertificate(this.#store, cert, e.wanted)) {
+      if (this.#warnedMappings.has(hostname)) continue;
+      this.#warnedMappings.add(hostname);
+      this.#log.warn(
+        `Host name "${hostname}" stays mapped to certificate "${certificate}": the ACME certificate "${e.name}" is not served for it`,
+      );
     }
   }
 }

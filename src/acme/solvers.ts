@@ -53,15 +53,13 @@ export function createHttp01Solver(
   return {
     type: "http-01",
     prepare: () => listener ? openHttp01Listener(listener) : Promise.resolve(async () => {}),
-    present(challenge) {
-      expect("http-01", challenge);
-      tokens.set(challenge.token, challenge.keyAuthorization);
-      return Promise.resolve();
-    },
-    cleanup(challenge) {
-      tokens.delete(challenge.token);
-      return Promise.resolve();
-    },
+    // Executors that throw reject, so a challenge of another type fails the promise and not the caller.
+    present: (challenge) =>
+      new Promise((resolve) => {
+        expect("http-01", challenge);
+        resolve(tokens.set(challenge.token, challenge.keyAuthorization));
+      }),
+    cleanup: (challenge) => new Promise((resolve) => resolve(tokens.delete(challenge.token))),
   };
 }
 

@@ -28,7 +28,7 @@ import {
 import { bindingNegotiators } from "../negotiators/proxy_protocol.ts";
 import { createTlsFromConfig } from "../tls/from_config.ts";
 import { type Acme, createAcmeFromConfig } from "../acme/mod.ts";
-import { withAcme } from "../management/acme.ts";
+import { acmeDeps } from "../management/acme.ts";
 import type { CertificateStore } from "../tls/store.ts";
 
 /** Reads a text file, `undefined` when it does not exist. */
@@ -193,7 +193,6 @@ export async function run(argv: readonly string[]): Promise<number> {
     app = buildApp(config, net, logger, { ...plugins, negotiators });
     if (acme && app.tlsStore) acme.manager.installStored(app.tlsStore);
     logger.info(`pmmux ${VERSION} on ${net.runtime}${config.configFile ? ` with ${config.configFile}` : ""}`);
-    for (const w of unsupportedOptions(config)) logger.warn(w);
     otlp = createOtlpFromConfig(config, {
       metrics: app.services.metrics,
       logger: logger.child("otlp"),
@@ -204,8 +203,9 @@ export async function run(argv: readonly string[]): Promise<number> {
     await portMaps.start();
     acme?.manager.start({ listeners: app.listeners, portMaps });
     if (config.managementEnable) {
-      management = await serveManagement(net, withAcme({
+      management = await serveManagement(net, {
         app,
+        ...acmeDeps(acme?.manager),
         token: config.managementToken,
         corsOrigins: config.managementCorsOrigins,
         ui: config.managementUiEnable,
@@ -216,7 +216,7 @@ export async function run(argv: readonly string[]): Promise<number> {
           if (err) throw err;
         },
         version: VERSION,
-      }, acme?.manager), { hostname: config.managementBindAddress, port: config.managementPort });
+      }, { hostname: config.managementBindAddress, port: config.managementPort });
       const ui = config.managementUiEnable ? ", web UI at /" : "";
       logger.info(`Management API on http://${formatAddr(management.addr)}${ui}`);
     }
@@ -290,13 +290,4 @@ export async function reloadFromFile(
     logger.error(`Reload rejected, the running configuration stays: ${(err as Error).message}`);
     return err as Error;
   }
-}
-
-/**
- * Options accepted for compatibility with the .NET pmmux whose feature this version does not have yet: each
- * one that is set gets a warning at startup instead of being ignored silently.
- */
-export function unsupportedOptions(config: Config): string[] {
-  const out: string[] = [];
-  return out;
 }

@@ -40,13 +40,23 @@ export interface AcmeManagementDeps extends ManagementDeps {
 }
 
 /**
+ * The `acme` field to spread into the management dependencies (nothing when ACME is off).
+ *
+ * @example
+ * serveManagement(net, { app, tls: app.tlsStore, ...acmeDeps(acme?.manager) }, listen);
+ */
+export function acmeDeps(acme: AcmeProvider | undefined): Pick<AcmeManagementDeps, "acme"> {
+  return acme ? { acme } : {};
+}
+
+/**
  * The dependencies with ACME added (absent `acme` leaves them as they are).
  *
  * @example
- * serveManagement(net, withAcme({ app, tls: app.tlsStore }, acme?.manager), listen);
+ * createManagementApp(withAcme({ app }, manager));
  */
 export function withAcme(deps: ManagementDeps, acme: AcmeProvider | undefined): ManagementDeps {
-  return acme ? { ...deps, acme } as AcmeManagementDeps : deps;
+  return { ...deps, ...acmeDeps(acme) };
 }
 
 function provider(ctx: RouteContext): AcmeProvider {
@@ -105,7 +115,8 @@ export const acmeRoutes: RouteGroup = {
       path: "/api/acme/certificates/{domain}/renew",
       id: "renewAcmeCertificate",
       summary: "Renew a certificate now",
-      description: "Starts an attempt at once, whatever the schedule and the retry backoff; answers before it ends",
+      description:
+        "Starts an attempt at once, whatever the schedule and the retry backoff; answers before it ends",
       responses: {
         202: ok("Renewal started", CERTIFICATE),
         404: error("No certificate for that domain, or ACME is not enabled"),

@@ -81,32 +81,46 @@ export interface AcmeHttp01Options {
 const enc = new TextEncoder();
 
 /**
- * Creates the negotiator. It waits for more bytes only while they still spell the start of a challenge request,
- * and never past the selection deadline; server-first and other protocols continue on their first byte.
+ * Creates the negotiator. It goes after the TLS negotiator, which has waited for the first bytes already: a
+ * connection that has sent nothing (a server-first protocol) is passed on at once, except a TLS one that
+ * negotiated ALPN `http/1.1`, whose request is awaited (a CA may follow a redirect to https). It waits for more
+ * bytes only while they still spell the start of a challenge request, and never past the selection deadline,
+ * so other protocols continue on their first byte.
  */
 export function createAcmeHttp01Negotiator(options: AcmeHttp01Options): Negotiator {
   const log = options.logger;
   return {
     name: "acme-http-01",
     async negotiate(preview: Preview, ctx: ConnContext, deadlineAt: number): Promise<Preview | null> {
-      if (preview.length === 0 || preview.bytes[0] !== PREFIX[0]) return preview;
+      // Nothing yet: after TLS termination an HTTP client (ALPN http/1.1) speaks first, so its request is
+      // worth waiting for; anything else that is silent (server speaks first) goes on at once.
+      const waitFirst = preview.length === 0 && ctx.props.get("tls.application-protocol") === "http/1.1";
+      if (!waitFirst && (preview.length === 0 || preview.bytes[0] !== PREFIX[0])) return preview;
       let timer: ReturnType<typeof setTimeout> | undefined;
       let deadline: Promise<boolean> | undefined;
       try {
         for (;;) {
-          const r = parseChallengeRequest(preview.bytes);
+          const r: ChallengeRequest = preview.length === 0
+            ? { kind: "more" }
+            : parseChallengeRequest(preview.bytes);
           if (r.kind === "no") return preview;
           if (r.kind === "request") {
             const answer = options.lookup(r.token);
             if (answer === undefined) {
               if (log.enabled("debug")) {
-                log.debug(`Connection ${ctx.id}: ACME challenge token "${r.token}" is not pending; passed on`);
+                log.debug(
+                  `Connection ${ctx.id}: ACME challenge token "${r.token}" is not pending; passed on`,
+                );
               }
               return preview;
             }
             if (r.complete || preview.exhausted || preview.length >= MAX_HEAD || Date.now() >= deadlineAt) {
               await respond(preview, ctx, answer);
-              log.info(`Connection ${ctx.id} from ${formatAddr(ctx.client)}: answered ACME http-01 token "${r.token}"`);
+              log.info(
+                `Connection ${ctx.id} from ${
+                  formatAddr(ctx.client)
+                }: answered ACME http-01 token "${r.token}"`,
+              );
               return null;
             }
           }
@@ -146,7 +160,9 @@ async function respond(preview: Preview, ctx: ConnContext, answer: string): Prom
     } finally {
       clearTimeout(timer);
     }
-  } catch { /* the client went away; nothing more to do */ } finally {
+  } catch {
+    /* the client went away; nothing more to do */
+  } finally {
     conn.close();
   }
 }

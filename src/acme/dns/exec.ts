@@ -36,7 +36,7 @@ export const execProvider: DnsProviderFactory = {
             ? `did not finish within ${timeout / 1000} s`
             : typeof (err as { code?: unknown }).code === "number"
             ? `exited with ${(err as { code: number }).code}`
-            : err.message;
+            : `cannot run: ${err.message}`;
           reject(new Error(`DNS hook "${command} ${action} ${name}" ${how}${said ? `: ${said}` : ""}`));
         });
       });

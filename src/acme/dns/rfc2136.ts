@@ -102,7 +102,9 @@ export function createRfc2136Provider(
         return;
       }
       if ((rcode !== NOTAUTH && rcode !== NOTZONE) || known !== undefined) {
-        throw new Error(`DNS update (${what} "${name}" in zone "${zone}") at ${where} failed: ${rcodeName(rcode)}`);
+        throw new Error(
+          `DNS update (${what} "${name}" in zone "${zone}") at ${where} failed: ${rcodeName(rcode)}`,
+        );
       }
     }
     throw new Error(`DNS server ${where} is not authoritative for any zone of "${name}"`);
@@ -121,7 +123,12 @@ function parents(name: string): string[] {
 }
 
 /** Sends one message over TCP (two-byte length prefix) and reads one answer. */
-async function exchange(net: NetAdapter, server: DnsServer, message: Uint8Array, ms: number): Promise<Uint8Array> {
+async function exchange(
+  net: NetAdapter,
+  server: DnsServer,
+  message: Uint8Array,
+  ms: number,
+): Promise<Uint8Array> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let conn: Conn | undefined;
   const where = `${server.hostname}:${server.port}`;
@@ -160,20 +167,31 @@ async function exchange(net: NetAdapter, server: DnsServer, message: Uint8Array,
 }
 
 /**
- * `provider=rfc2136,server=<host[:port]>,key-name=<name>,key-secret=<base64>[,key-algorithm=hmac-sha256]
- * [,zone=<zone>][,timeout=<seconds, default 10>]`.
+ * `provider=rfc2136,server=<host>[,port=53],key-name=<name>,key-secret="<base64>"[,key-algorithm=hmac-sha256]
+ * [,zone=<zone>][,timeout=<seconds, default 10>]`. `server` may also be `"host:port"` (quoted, as a value
+ * with `:` must be in a spec string); a base64 secret ending in `=` must be quoted too.
  */
 export const rfc2136Provider: DnsProviderFactory = {
   name: "rfc2136",
-  keys: ["server", "key-name", "key-algorithm", "key-secret", "zone", "timeout"],
+  keys: ["server", "port", "key-name", "key-algorithm", "key-secret", "zone", "timeout"],
   create(params, services): DnsProvider {
-    const server = parseDnsServer(requireParam(params, "server", "rfc2136"));
+    let server = parseDnsServer(requireParam(params, "server", "rfc2136"));
+    const port = params.port?.trim();
+    if (port) {
+      if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
+        throw new RangeError(`Invalid port "${port}": expected 1 to 65535`);
+      }
+      server = { hostname: server.hostname, port: Number(port) };
+    }
     const key = parseTsigKey(
       requireParam(params, "key-name", "rfc2136"),
       params["key-algorithm"]?.trim() || "hmac-sha256",
       requireParam(params, "key-secret", "rfc2136"),
     );
     const zone = params.zone?.trim().replace(/\.$/, "") || undefined;
-    return createRfc2136Provider({ server, key, zone, timeout: secondsParam(params, "timeout", 10) }, services);
+    return createRfc2136Provider(
+      { server, key, zone, timeout: secondsParam(params, "timeout", 10) },
+      services,
+    );
   },
 };

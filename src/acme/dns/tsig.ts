@@ -84,12 +84,19 @@ function hmac(key: TsigKey, parts: readonly Uint8Array[]): Uint8Array {
  *
  * @param message the unsigned message (its id is the TSIG original id)
  * @param now current time, epoch ms
+ * @param requestMac when signing an answer (a server does; tests do), the MAC of the request it answers
  */
-export function signMessage(message: Uint8Array, key: TsigKey, now: number): SignedMessage {
+export function signMessage(
+  message: Uint8Array,
+  key: TsigKey,
+  now: number,
+  requestMac?: Uint8Array,
+): SignedMessage {
   const timeSigned = Math.floor(now / 1000);
   const id = (message[0] << 8) | message[1];
   const none = new Uint8Array(0);
-  const mac = hmac(key, [message, variables(key, timeSigned, FUDGE, 0, none)]);
+  const prefix = requestMac ? new Writer().u16(requestMac.length).bytes(requestMac).finish() : none;
+  const mac = hmac(key, [prefix, message, variables(key, timeSigned, FUDGE, 0, none)]);
   const rdata = new Writer()
     .bytes(encodeName(key.algorithm, true))
     .u48(timeSigned)
@@ -172,7 +179,12 @@ function readTsig(msg: Uint8Array): ReadTsig | undefined {
  * @throws {Error} for an unsigned answer without a TSIG error, a wrong MAC, key or algorithm, or a time
  *   outside the fudge
  */
-export function verifyAnswer(answer: Uint8Array, key: TsigKey, requestMac: Uint8Array, now: number): VerifiedAnswer {
+export function verifyAnswer(
+  answer: Uint8Array,
+  key: TsigKey,
+  requestMac: Uint8Array,
+  now: number,
+): VerifiedAnswer {
   const header = readHeader(answer);
   const tsig = readTsig(answer);
   if (tsig === undefined) {

@@ -51,9 +51,15 @@ export function challengeRecordName(domain: string): string {
  *
  * @throws {RangeError} when it is missing or empty
  */
-export function requireParam(params: Readonly<Record<string, string>>, key: string, provider: string): string {
+export function requireParam(
+  params: Readonly<Record<string, string>>,
+  key: string,
+  provider: string,
+): string {
   const v = params[key]?.trim();
-  if (v === undefined || v === "") throw new RangeError(`DNS provider "${provider}" needs the parameter "${key}"`);
+  if (v === undefined || v === "") {
+    throw new RangeError(`DNS provider "${provider}" needs the parameter "${key}"`);
+  }
   return v;
 }
 
@@ -70,6 +76,8 @@ export function secondsParam(
   const v = params[key]?.trim();
   if (v === undefined || v === "") return fallbackSeconds * 1000;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new RangeError(`Invalid ${key} "${v}": expected seconds, 0 or more`);
+  if (!Number.isFinite(n) || n < 0) {
+    throw new RangeError(`Invalid ${key} "${v}": expected seconds, 0 or more`);
+  }
   return n * 1000;
 }
