@@ -165,21 +165,24 @@ class ReplayConn implements Conn {
     return this.#conn.closed;
   }
 
-  async read(): Promise<Uint8Array | null> {
-    if (this.#preview) {
-      const got = await this.#preview.takeBuffered();
-      if (got === undefined) {
-        this.#preview = null;
-      } else if (got === null) {
-        this.#preview = null;
-        this.#eofSeen = true;
-        return null;
-      } else {
-        return got;
-      }
+  read(): Promise<Uint8Array | null> {
+    // After the replay, reads go straight to the live connection: no extra async hop per chunk.
+    if (this.#preview === null) return this.#eofSeen ? Promise.resolve(null) : this.#conn.read();
+    return this.#replay();
+  }
+
+  async #replay(): Promise<Uint8Array | null> {
+    const got = await this.#preview!.takeBuffered();
+    if (got === undefined) {
+      this.#preview = null;
+      return this.#eofSeen ? null : this.#conn.read();
     }
-    if (this.#eofSeen) return null;
-    return this.#conn.read();
+    if (got === null) {
+      this.#preview = null;
+      this.#eofSeen = true;
+      return null;
+    }
+    return got;
   }
 
   write(chunk: Uint8Array): Promise<void> {

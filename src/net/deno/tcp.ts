@@ -9,7 +9,7 @@ import { formatAddr, netAddr } from "../types.ts";
 import { errorCode, hostPort, netError } from "../errors.ts";
 
 /** First read size: a pending read pins its buffer, so idle connections keep a small one. */
-const SMALL = 16 * 1024;
+const SMALL = 4 * 1024;
 /** Read size once reads keep filling the small buffer. */
 const LARGE = 64 * 1024;
 /** Free lists of read buffers shared by all connections (bounded: 16 MiB each at most). */
