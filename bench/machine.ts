@@ -73,6 +73,59 @@ export async function cpuBusy(ms = 1000): Promise<number> {
   return b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : 0;
 }
 
+const CLK_TCK = 100;
+
+/** CPU ticks (user + system) used so far by every process outside the tree rooted at `self`. */
+function foreignTicks(self: number): Map<number, number> {
+  const out = new Map<number, number>();
+  const parent = new Map<number, number>();
+  const ticks = new Map<number, number>();
+  for (const entry of Deno.readDirSync("/proc")) {
+    const pid = Number(entry.name);
+    if (!Number.isInteger(pid)) continue;
+    const stat = read(`/proc/${pid}/stat`);
+    // Fields after the command name, which may contain spaces: state ppid ... utime(14) stime(15).
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (rest.length < 13) continue;
+    parent.set(pid, Number(rest[1]));
+    ticks.set(pid, Number(rest[11]) + Number(rest[12]));
+  }
+  for (const [pid, t] of ticks) {
+    let p = pid, ours = false;
+    for (let depth = 0; depth < 64 && p > 1; depth++) {
+      if (p === self) {
+        ours = true;
+        break;
+      }
+      p = parent.get(p) ?? 0;
+    }
+    if (!ours) out.set(pid, t);
+  }
+  return out;
+}
+
+/**
+ * Starts measuring how much CPU other processes (anything not descended from this harness) use while a sample
+ * runs; `stop()` returns it as a share of all CPUs (0..1). Processes that start and end within the sample are
+ * not seen. Costs one pass over `/proc/<pid>/stat` at each end.
+ */
+export function foreignCpu(): { stop(): number } {
+  const self = Deno.pid;
+  const before = foreignTicks(self);
+  const t0 = performance.now();
+  return {
+    stop() {
+      const after = foreignTicks(self);
+      let used = 0;
+      // A process first seen now started during the sample: all its time counts.
+      for (const [pid, t] of after) used += Math.max(0, t - (before.get(pid) ?? 0));
+      const seconds = (performance.now() - t0) / 1000;
+      const n = navigator.hardwareConcurrency ?? cpus().length;
+      return seconds > 0 ? Math.min(1, used / CLK_TCK / seconds / n) : 0;
+    },
+  };
+}
+
 /** One line for the table header. */
 export function machineLine(m: Machine): string {
   const v = m.versions;

@@ -12,7 +12,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { binaryRuntime, type Contender, CONTENDERS } from "./contenders.ts";
-import { cpuBusy, describeMachine, machineLine } from "./machine.ts";
+import { cpuBusy, describeMachine, foreignCpu, machineLine } from "./machine.ts";
 import { type Measure, MEASURES } from "./measures/mod.ts";
 import { killAll, stopProcess } from "./procs.ts";
 import { formatValue, medians, renderTable, renderTargets, type Results } from "./stats.ts";
@@ -25,7 +25,7 @@ const FULL: Budget = {
   iperfSeconds: 3,
   wrkSeconds: 3,
   slowReadMs: 3000,
-  udpSeconds: 2,
+  udpSeconds: 1,
   idleConnections: 1000,
 };
 const QUICK: Budget = { ...FULL, rounds: 1, iperfSeconds: 2, wrkSeconds: 2, slowReadMs: 2000, udpSeconds: 1 };
@@ -39,6 +39,9 @@ const USAGE = `Usage: deno task bench [options]
   --keep              keep the scratch directory (configs and process logs)
   --help              this text
 `;
+
+/** Share of the CPUs used by other processes above which a sample is reported as disturbed. */
+const BUSY = 0.1;
 
 /** Scratch directory of the current run, removed on a signal too. */
 let scratch = "";
@@ -67,6 +70,21 @@ function shuffle<T>(items: readonly T[]): T[] {
     [a[i], a[j]] = [a[j], a[i]];
   }
   return a;
+}
+
+/** How many samples ran while other processes used more than {@linkcode BUSY} of the CPUs. */
+function disturbedLine(results: Results): string {
+  const all = Object.values(results).flatMap((byC) => Object.values(byC).flat());
+  const busy = all.map((s) => s.foreignCpu ?? 0).filter((f) => f > BUSY);
+  if (busy.length === 0) {
+    return `Other processes stayed under ${BUSY * 100}% CPU during all ${all.length} samples.`;
+  }
+  return `WARNING: ${busy.length} of ${all.length} samples ran while other processes used over ${
+    BUSY * 100
+  }% ` +
+    `of the CPUs (up to ${
+      Math.round(Math.max(...busy) * 100)
+    }%): those figures are noisy (see foreignCpu in the JSON).`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -167,18 +185,20 @@ async function main(argv: string[]): Promise<number> {
       for (const m of measures) {
         for (const c of shuffle(contenders.filter((c) => m.applies(c)))) {
           let sample: Sample;
+          const meter = foreignCpu();
           try {
             sample = await m.run(env, c);
           } catch (error) {
             sample = { value: null, error: (error as Error).message };
           }
+          sample.foreignCpu = Math.round(meter.stop() * 1000) / 1000;
           ((results[m.name] ??= {})[c.name] ??= []).push(sample);
           const shown = sample.value === null ? "failed" : `${formatValue(sample.value, m.unit)} ${m.unit}`;
-          log(
-            `round ${round}/${budget.rounds} ${m.name} ${c.name}: ${shown}${
-              sample.error ? ` (${sample.error})` : ""
-            }`,
-          );
+          const error = sample.error ? ` (${sample.error})` : "";
+          const busy = sample.foreignCpu > BUSY
+            ? ` [other processes: ${Math.round(sample.foreignCpu * 100)}% CPU]`
+            : "";
+          log(`round ${round}/${budget.rounds} ${m.name} ${c.name}: ${shown}${error}${busy}`);
         }
       }
     }
@@ -199,7 +219,8 @@ async function main(argv: string[]): Promise<number> {
     `machine: ${machineLine(machine)}`,
     `CPU busy with other processes before each round / after: ${
       busyByRound.map((b) => `${Math.round(b * 100)}%`).join(", ")
-    } / ${Math.round(busyAfter * 100)}%${busyByRound.some((b) => b > 0.1) ? " (figures are noisy)" : ""}`,
+    } / ${Math.round(busyAfter * 100)}%`,
+    disturbedLine(results),
     "",
     table,
   ];

@@ -55,4 +55,6 @@ export interface Sample {
   detail?: Record<string, unknown>;
   /** Why the run failed or is partial. */
   error?: string;
+  /** Share of all CPUs (0..1) that other processes used during the sample (set by the runner). */
+  foreignCpu?: number;
 }

@@ -1,13 +1,17 @@
 /**
  * Detection cost (pmmux only): new connections/s when the matching backend is found by `detect=http` after
  * five backends whose detectors say "no" (ssh, tls, socks5, rdp, mqtt), divided by the rate when the backend
- * is chosen by the listener's port (`local-port=`). Both runs are taken back to back, in random order.
+ * is chosen by the listener's port (`local-port=`). Both configurations run side by side (two processes, the
+ * idle one costs nothing) and are measured in A-B-B-A order, so a drift of the machine's speed during the
+ * sample cancels out; a 5% difference is still within the noise of one round on 2 shared cores.
  *
  * @module
  */
-import type { Sample } from "../types.ts";
-import { wrkRate } from "./http.ts";
-import { type Measure, upstreamPort, withContender } from "./types.ts";
+import type { Running } from "../contenders.ts";
+import { httpWarmup } from "../clients.ts";
+import { runWrk } from "../wrk.ts";
+import { WRK_CONNECTIONS } from "./http.ts";
+import { type Measure, upstreamPort } from "./types.ts";
 
 /** Ratio of connection rates, detect routing over port routing. */
 export const detectCost: Measure = {
@@ -19,22 +23,37 @@ export const detectCost: Measure = {
   tools: ["wrk"],
   applies: (c) => c.pmmux,
   async run(env, contender) {
-    const order: ("port" | "detect")[] = Math.random() < 0.5 ? ["port", "detect"] : ["detect", "port"];
-    const samples: Partial<Record<"port" | "detect", Sample>> = {};
-    for (const routing of order) {
-      samples[routing] = await withContender(
-        env,
-        contender,
-        { transport: "tcp", target: upstreamPort(env, "http"), routing },
-        (r) => wrkRate(env, r.port, true),
-      );
+    const target = upstreamPort(env, "http");
+    const started: Running[] = [];
+    try {
+      const byPort = await contender.start(env, { transport: "tcp", target, routing: "port" });
+      started.push(byPort);
+      const detect = await contender.start(env, { transport: "tcp", target, routing: "detect" });
+      started.push(detect);
+      await httpWarmup(byPort.port);
+      await httpWarmup(detect.port);
+      const seconds = Math.max(1, Math.floor(env.budget.wrkSeconds * 2 / 3));
+      const sums = { port: 0, detect: 0 };
+      const runs: Record<string, number>[] = [];
+      let errors = 0;
+      for (const which of ["port", "detect", "detect", "port"] as const) {
+        const r = await runWrk(env, {
+          port: which === "port" ? byPort.port : detect.port,
+          connections: WRK_CONNECTIONS,
+          seconds,
+          close: true,
+        });
+        sums[which] += r.rps;
+        errors += r.errors;
+        runs.push({ [which]: r.rps });
+      }
+      return {
+        value: sums.port > 0 ? sums.detect / sums.port : null,
+        detail: { byPortRps: sums.port / 2, detectRps: sums.detect / 2, runs, errors },
+        error: errors > 0 ? `${errors} wrk errors` : undefined,
+      };
+    } finally {
+      for (const r of started) await r.stop();
     }
-    const byPort = samples.port!.value, detect = samples.detect!.value;
-    const errors = [samples.port!.error, samples.detect!.error].filter(Boolean).join("; ");
-    return {
-      value: byPort && detect !== null ? detect / byPort : null,
-      detail: { byPortRps: byPort, detectRps: detect, order },
-      error: errors || undefined,
-    };
   },
 };
