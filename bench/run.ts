@@ -28,7 +28,7 @@ const FULL: Budget = {
   udpSeconds: 1,
   idleConnections: 1000,
 };
-const QUICK: Budget = { ...FULL, rounds: 1, iperfSeconds: 2, wrkSeconds: 2, slowReadMs: 2000, udpSeconds: 1 };
+const QUICK: Budget = { ...FULL, rounds: 1, iperfSeconds: 1, wrkSeconds: 2, slowReadMs: 1500, udpSeconds: 1 };
 
 const USAGE = `Usage: deno task bench [options]
 

@@ -44,7 +44,9 @@ export const httpProxy: BackendProtocol = {
         localPort: ctx.local.port,
         hasBody: req.body !== null,
       });
-      if (log.enabled("trace")) log.trace(`Connection ${ctx.id}: ${req.method} ${path}${query} -> ${fwd.target}`);
+      if (log.enabled("trace")) {
+        log.trace(`Connection ${ctx.id}: ${req.method} ${path}${query} -> ${fwd.target}`);
+      }
       return upstream.send(req.method, fwd, req.body, signal);
     };
 

@@ -12,4 +12,11 @@ import { noop } from "./noop.ts";
 import { pass } from "./pass.ts";
 
 /** Every built-in backend protocol. */
-export const BACKENDS: readonly BackendProtocol[] = [pass, noop, echo, bittorrentPass, httpResponse, httpProxy];
+export const BACKENDS: readonly BackendProtocol[] = [
+  pass,
+  noop,
+  echo,
+  bittorrentPass,
+  httpResponse,
+  httpProxy,
+];

@@ -55,8 +55,9 @@ export function forwardRequest(config: ProxyConfig, input: ForwardInput): Forwar
     const lower = name.toLowerCase();
     if (lower === "host") host ??= value;
     else if (lower === "x-forwarded-for") xff = xff === undefined ? value : `${xff}, ${value}`;
-    else if (lower === "connection") connection = connection === undefined ? value : `${connection}, ${value}`;
-    else if (lower === "upgrade") upgrade = value;
+    else if (lower === "connection") {
+      connection = connection === undefined ? value : `${connection}, ${value}`;
+    } else if (lower === "upgrade") upgrade = value;
     fields.push([name, value]);
   }
   const drop = hopByHop(connection);
@@ -99,7 +100,9 @@ export function forwardResponseHeaders(
 ): [string, string][] {
   let connection: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i].toLowerCase() === "connection") connection = connection ? `${connection}, ${raw[i + 1]}` : raw[i + 1];
+    if (raw[i].toLowerCase() === "connection") {
+      connection = connection ? `${connection}, ${raw[i + 1]}` : raw[i + 1];
+    }
   }
   const drop = hopByHop(connection);
   const headers: [string, string][] = [];
@@ -110,10 +113,15 @@ export function forwardResponseHeaders(
   return headers;
 }
 
-function applyTransforms(headers: [string, string][], transforms: readonly HeaderTransform[], vars: TemplateVars) {
+function applyTransforms(
+  headers: [string, string][],
+  transforms: readonly HeaderTransform[],
+  vars: TemplateVars,
+) {
   for (const t of transforms) {
-    for (let i = headers.length - 1; i >= 0; i--) if (headers[i][0].toLowerCase() === t.lower) headers.splice(i, 1);
+    for (let i = headers.length - 1; i >= 0; i--) {
+      if (headers[i][0].toLowerCase() === t.lower) headers.splice(i, 1);
+    }
     if (t.value) headers.push([t.name, t.value.render(vars)]);
   }
 }
-

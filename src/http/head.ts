@@ -115,7 +115,12 @@ export function parseRequestHead(bytes: Uint8Array, limits: HeadLimits = {}): He
   if (eol === -2) return invalid("junk after the version");
   p = eol;
   const target = latin1(bytes, targetStart, targetEnd);
-  const line: RequestLine = { method, target, version: `HTTP/1.${String.fromCharCode(minor)}`, ...split(target) };
+  const line: RequestLine = {
+    method,
+    target,
+    version: `HTTP/1.${String.fromCharCode(minor)}`,
+    ...split(target),
+  };
   // Header fields up to the empty line.
   const headers: HeaderField[] = [];
   for (;;) {

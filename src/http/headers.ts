@@ -6,7 +6,6 @@
  */
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// deno-lint-ignore no-control-regex
 const BAD_VALUE = /[\0\r\n]/;
 
 /** True when `name` is a valid header field name (an RFC 9110 token). */
@@ -21,7 +20,9 @@ export function isHeaderName(name: string): boolean {
  */
 export function checkHeader(key: string, name: string, value: string): void {
   if (!isHeaderName(name)) {
-    throw new RangeError(`${key}: "${name}" is not a header name: expected letters, digits and !#$%&'*+-.^_\`|~`);
+    throw new RangeError(
+      `${key}: "${name}" is not a header name: expected letters, digits and !#$%&'*+-.^_\`|~`,
+    );
   }
   if (BAD_VALUE.test(value)) {
     throw new RangeError(`${key}: the value "${value}" contains CR, LF or NUL`);

@@ -25,7 +25,9 @@ export function parseStatusRanges(value: string): StatusRange[] {
     const from = m ? Number(m[1]) : NaN;
     const to = m?.[2] !== undefined ? Number(m[2]) : from;
     if (!m || from < 100 || to > 599 || to < from) {
-      throw new RangeError(`status "${value}" is not a list of status codes or ranges: expected e.g. 200-299;301`);
+      throw new RangeError(
+        `status "${value}" is not a list of status codes or ranges: expected e.g. 200-299;301`,
+      );
     }
     out.push([from, to]);
   }
@@ -73,7 +75,10 @@ export function checkHttp(config: ProxyConfig, options: HttpCheckOptions): Promi
     const onAbort = () => req.destroy(new Error("aborted"));
     signal.addEventListener("abort", onAbort, { once: true });
     req.on("close", () => signal.removeEventListener("abort", onAbort));
-    req.on("error", (err: Error & { code?: string }) => reject(new Error(`request failed: ${err.code ?? err.message}`)));
+    req.on(
+      "error",
+      (err: Error & { code?: string }) => reject(new Error(`request failed: ${err.code ?? err.message}`)),
+    );
     req.end();
   });
 }

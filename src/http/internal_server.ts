@@ -4,17 +4,25 @@
  * connection context (real client address, `tls` and `tls.sni` properties) by the source port of the loopback
  * connection, which is the remote port the internal server sees.
  *
- * Cost, measured on the development machine (2 cores, wrk, 32 keep-alive connections, small responses): the
- * relay hop plus the runtime server serve about 33-36k requests/s on Deno and Bun, against 63-95k/s for the
- * runtime server alone; a new client connection costs one extra loopback connect.
+ * Why this shape: the runtime servers parse HTTP/1.1 (keep-alive, chunked bodies, pipelining) so pmmux does
+ * not; a loopback TCP hop keeps the client's address (a Unix socket would not), and `node:http`'s
+ * `emit("connection")` breaks keep-alive on Deno.
+ *
+ * Cost, measured on the 2-core development machine (wrk, 32 keep-alive connections, small answers): the runtime
+ * server alone with Hono serves 63k (Bun) to 95k (Deno) requests/s; behind the relay hop 33-36k/s; the whole
+ * `http-response` path through pmmux 17-23k/s while other jobs loaded the machine (bench/http.ts). A new client
+ * connection costs one extra loopback connect (the port map is a `Map` lookup per request).
  *
  * @module
  */
 import type { ConnContext } from "../core/backend.ts";
 import { relay } from "../core/relay.ts";
-import type { Conn, HttpRequestInfo, HttpServer, NetAdapter } from "../net/types.ts";
+import type { Conn, HttpRequestInfo, HttpServer, NetAdapter, NetAddr } from "../net/types.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { ServeHttpOptionsWithExtras } from "./serve_extras.ts";
+
+/** ms the internal server may still write after the client ended its side, before both sides are closed. */
+const HALF_CLOSE_LINGER = 2000;
 
 /** A routed connection as request handlers see it. */
 export interface RoutedConn {
@@ -81,7 +89,9 @@ export class InternalHttpServer {
       inner = await this.#net.connectTcp({ hostname: server.addr.ip, port: server.addr.port });
     } catch (err) {
       ctx.closeReason = "error";
-      this.#log.warn(`Connection ${ctx.id}: cannot reach the internal HTTP server: ${(err as Error).message}`);
+      this.#log.warn(
+        `Connection ${ctx.id}: cannot reach the internal HTTP server: ${(err as Error).message}`,
+      );
       conn.close();
       return;
     }
@@ -89,18 +99,29 @@ export class InternalHttpServer {
     const ac = new AbortController();
     const routed: RoutedConn = { ctx, signal: ac.signal };
     this.#conns.set(port, routed);
+    let linger: ReturnType<typeof setTimeout> | undefined;
+    // The runtime servers take a client's end (even a half-close) as "gone" and may then neither answer nor
+    // close: stop its requests at once and give the server a moment to finish before closing both sides.
+    const client = new ClientSide(conn, () => {
+      ac.abort();
+      linger ??= setTimeout(() => {
+        inner.close();
+        conn.close();
+      }, HALF_CLOSE_LINGER);
+    });
     try {
       if (first && first.length > 0) {
         await inner.write(first);
         ctx.ingressBytes += first.length;
       }
-      const r = await relay(conn, inner, { signal: ctx.signal });
+      const r = await relay(client, inner, { signal: ctx.signal });
       ctx.ingressBytes += r.clientToUpstream;
       ctx.egressBytes += r.upstreamToClient;
       ctx.closeReason = r.reason === "upstream" ? "backend" : r.reason;
     } catch {
       ctx.closeReason = "error";
     } finally {
+      clearTimeout(linger);
       if (this.#conns.get(port) === routed) this.#conns.delete(port);
       inner.close();
       conn.close();
@@ -143,5 +164,58 @@ export class InternalHttpServer {
       return new Response("Not a routed connection\n", { status: 403, headers: { connection: "close" } });
     }
     return this.#handler(req, routed, info);
+  }
+}
+
+/** The client's connection as the relay reads it, reporting its end (FIN or error) once. */
+class ClientSide implements Conn {
+  #conn: Conn;
+  #onEnd: (() => void) | undefined;
+  #ended = (chunk: Uint8Array | null): Uint8Array | null => {
+    if (chunk === null) this.#end();
+    return chunk;
+  };
+  #failed = (err: unknown): never => {
+    this.#end();
+    throw err;
+  };
+
+  constructor(conn: Conn, onEnd: () => void) {
+    this.#conn = conn;
+    this.#onEnd = onEnd;
+  }
+
+  get localAddr(): NetAddr {
+    return this.#conn.localAddr;
+  }
+
+  get remoteAddr(): NetAddr {
+    return this.#conn.remoteAddr;
+  }
+
+  get closed(): Promise<void> {
+    return this.#conn.closed;
+  }
+
+  read(): Promise<Uint8Array | null> {
+    return this.#conn.read().then(this.#ended, this.#failed);
+  }
+
+  write(chunk: Uint8Array): Promise<void> {
+    return this.#conn.write(chunk);
+  }
+
+  closeWrite(): Promise<void> {
+    return this.#conn.closeWrite();
+  }
+
+  close(): void {
+    this.#conn.close();
+  }
+
+  #end(): void {
+    const fn = this.#onEnd;
+    this.#onEnd = undefined;
+    fn?.();
   }
 }

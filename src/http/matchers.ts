@@ -7,7 +7,7 @@
 import type { ParamDecl, ProbeInput, Verdict } from "../core/backend.ts";
 import { compileMatchers, type MatcherDecl, type MatchFn, parseKey } from "../matchers/mod.ts";
 import { compileAnchored } from "../matchers/regex.ts";
-import { type HeadParse, headerValue, parseRequestHead, splitHostPort } from "./head.ts";
+import { headerValue, type HeadParse, parseRequestHead, splitHostPort } from "./head.ts";
 
 /** One parse per probe round: the router hands every backend the same input object. */
 const parsed = new WeakMap<ProbeInput, HeadParse>();
@@ -115,7 +115,9 @@ export function createHttpProbe(params: Readonly<Record<string, string>>): (inpu
   const own: Record<string, string> = {};
   for (const [key, value] of Object.entries(params)) {
     const k = parseKey(key);
-    if (HTTP_MATCHERS.some((m) => m.key === k.name && !!m.indexed === (k.index !== undefined))) own[key] = value;
+    if (HTTP_MATCHERS.some((m) => m.key === k.name && !!m.indexed === (k.index !== undefined))) {
+      own[key] = value;
+    }
   }
   const match: MatchFn | undefined = compileMatchers(own, "tcp", HTTP_MATCHERS).match;
   return (input) => {

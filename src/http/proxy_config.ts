@@ -50,14 +50,18 @@ export const DEFAULT_ACTIVITY_TIMEOUT = 100000;
 export const PROXY_PARAMS: readonly ParamDecl[] = [
   { key: "proxy.address", required: true, help: "upstream absolute URL (http://host:port/base)" },
   { key: "proxy.preserve-host", help: "true: send the client's Host header upstream (default false)" },
-  { key: "proxy.timeout", help: "ms for a whole request; 504 when the response has not started (default none)" },
+  {
+    key: "proxy.timeout",
+    help: "ms for a whole request; 504 when the response has not started (default none)",
+  },
   {
     key: "proxy.activity-timeout",
     help: `ms without traffic before 504/abort; 0 disables (default ${DEFAULT_ACTIVITY_TIMEOUT})`,
   },
   {
     key: "proxy.transform[",
-    help: "RequestHeader.Name=value, ResponseHeader.Name=value (empty removes), PathPrefix=/p, PathRemovePrefix=/p",
+    help:
+      "RequestHeader.Name=value, ResponseHeader.Name=value (empty removes), PathPrefix=/p, PathRemovePrefix=/p",
   },
 ];
 
@@ -70,13 +74,19 @@ export function readProxyConfig(params: Readonly<Record<string, string>>): Proxy
   try {
     address = new URL(raw);
   } catch {
-    throw new RangeError(`proxy.address "${raw}" is not an absolute URL: expected e.g. http://127.0.0.1:8080`);
+    throw new RangeError(
+      `proxy.address "${raw}" is not an absolute URL: expected e.g. http://127.0.0.1:8080`,
+    );
   }
   if (address.protocol !== "http:" && address.protocol !== "https:") {
-    throw new RangeError(`proxy.address "${raw}" has the scheme "${address.protocol}": expected http or https`);
+    throw new RangeError(
+      `proxy.address "${raw}" has the scheme "${address.protocol}": expected http or https`,
+    );
   }
   if (address.search || address.hash || address.username || address.password) {
-    throw new RangeError(`proxy.address "${raw}" has a query, fragment or credentials: expected scheme://host:port/path`);
+    throw new RangeError(
+      `proxy.address "${raw}" has a query, fragment or credentials: expected scheme://host:port/path`,
+    );
   }
   const preserve = (param(params, "proxy.preserve-host") ?? "false").trim().toLowerCase();
   if (preserve !== "true" && preserve !== "false") {

@@ -24,7 +24,14 @@ export interface TemplateVars {
 }
 
 /** Names of the template variables. */
-export const TEMPLATE_NAMES: readonly (keyof TemplateVars)[] = ["scheme", "host", "port", "method", "path", "query"];
+export const TEMPLATE_NAMES: readonly (keyof TemplateVars)[] = [
+  "scheme",
+  "host",
+  "port",
+  "method",
+  "path",
+  "query",
+];
 
 /** A compiled template: literal text and variable names, alternating. */
 export interface Template {
@@ -71,7 +78,11 @@ export function schemeOf(props: ReadonlyMap<string, string>): "http" | "https" {
  * The template values of a request served by the internal server. `localPort` is the port the client
  * connected to, used when the Host header has none.
  */
-export function requestVars(req: Request, props: ReadonlyMap<string, string>, localPort: number): TemplateVars {
+export function requestVars(
+  req: Request,
+  props: ReadonlyMap<string, string>,
+  localPort: number,
+): TemplateVars {
   const [path, query] = pathAndQuery(req.url);
   const [host, port] = splitHostPort(req.headers.get("host") ?? "");
   return { scheme: schemeOf(props), host, port: port || String(localPort), method: req.method, path, query };

@@ -9,7 +9,7 @@ import type { ConnContext } from "../core/backend.ts";
 import { relay } from "../core/relay.ts";
 import type { Conn, NetAdapter } from "../net/types.ts";
 import type { Logger } from "../logging/logger.ts";
-import { type HeadParse, headerValue, parseRequestHead } from "./head.ts";
+import { headerValue, type HeadParse, parseRequestHead } from "./head.ts";
 import { forwardRequest } from "./forward.ts";
 import type { ProxyConfig } from "./proxy_config.ts";
 
@@ -66,7 +66,12 @@ export interface TunnelOptions {
  * Forwards the upgrade request in `first` to the upstream and relays both ways until either side ends.
  * Answers 502/504 itself when the upstream cannot be reached. Never rejects; closes `conn`.
  */
-export async function tunnel(conn: Conn, ctx: ConnContext, first: FirstHead, options: TunnelOptions): Promise<void> {
+export async function tunnel(
+  conn: Conn,
+  ctx: ConnContext,
+  first: FirstHead,
+  options: TunnelOptions,
+): Promise<void> {
   const { config, net, logger } = options;
   const { head } = first;
   const line = head.line!;
@@ -98,7 +103,11 @@ export async function tunnel(conn: Conn, ctx: ConnContext, first: FirstHead, opt
   } catch (err) {
     const timedOut = ac.signal.aborted;
     logger.warn(`Connection ${ctx.id}: cannot open the upgrade tunnel: ${(err as Error).message}`);
-    await answer(conn, timedOut ? 504 : 502, timedOut ? "the upstream did not answer in time" : "cannot reach the upstream");
+    await answer(
+      conn,
+      timedOut ? 504 : 502,
+      timedOut ? "the upstream did not answer in time" : "cannot reach the upstream",
+    );
     ctx.closeReason = "connect-failed";
     return;
   } finally {
@@ -116,7 +125,9 @@ export async function tunnel(conn: Conn, ctx: ConnContext, first: FirstHead, opt
     ctx.closeReason = "error";
     return;
   }
-  if (logger.enabled("debug")) logger.debug(`Connection ${ctx.id}: ${line.method} ${line.target} tunnelled (Upgrade)`);
+  if (logger.enabled("debug")) {
+    logger.debug(`Connection ${ctx.id}: ${line.method} ${line.target} tunnelled (Upgrade)`);
+  }
   const r = await relay(conn, upstream, { signal: ctx.signal });
   ctx.ingressBytes += first.bytes.length + r.clientToUpstream;
   ctx.egressBytes += r.upstreamToClient;

@@ -9,9 +9,10 @@
 import http from "node:http";
 import https from "node:https";
 import type { Logger } from "../logging/logger.ts";
-import { forwardResponseHeaders, type Forwarded } from "./forward.ts";
+import { type Forwarded, forwardResponseHeaders } from "./forward.ts";
 import type { ProxyConfig } from "./proxy_config.ts";
 import { Watchdog, type WatchdogReason } from "./watchdog.ts";
+import { bodyStream, collect, pump, SMALL_BODY } from "./bodies.ts";
 
 /** Statuses whose responses carry no body. */
 const NO_BODY = new Set([204, 205, 304]);
@@ -72,7 +73,8 @@ export class Upstream {
     resolve: (r: Response) => void,
     mayRetry: boolean,
   ): void {
-    let answered = false;
+    let answered = false; // resolved (or streaming): later errors are the body stream's business
+    let responded = false; // the upstream's head arrived: never retry
     let finished = false;
     const creq = this.#mod.request({
       host: this.#host,
@@ -85,10 +87,16 @@ export class Upstream {
     });
     // Destroying with an error does not guarantee that error reaches "error": remember why.
     let expired: GatewayTimeout | undefined;
-    const watchdog = new Watchdog(this.#config.timeout, this.#config.activityTimeout, (why: WatchdogReason) => {
-      expired = new GatewayTimeout(`${why === "timeout" ? "proxy.timeout" : "proxy.activity-timeout"} expired`);
-      creq.destroy(expired);
-    });
+    const watchdog = new Watchdog(
+      this.#config.timeout,
+      this.#config.activityTimeout,
+      (why: WatchdogReason) => {
+        expired = new GatewayTimeout(
+          `${why === "timeout" ? "proxy.timeout" : "proxy.activity-timeout"} expired`,
+        );
+        creq.destroy(expired);
+      },
+    );
     const onAbort = () => {
       if (!finished) creq.destroy(new Error("client went away"));
     };
@@ -98,12 +106,16 @@ export class Upstream {
       watchdog.stop();
       signal?.removeEventListener("abort", onAbort);
     };
+    creq.once("socket", noDelay);
     creq.once("close", done);
     creq.on("error", (err: Error & { code?: string }) => {
       if (answered) return; // the response body stream reports it
       done();
       // A pooled connection the upstream closed just as it was reused: safe to try once more without a body.
-      if (mayRetry && body === null && IDEMPOTENT.has(method) && creq.reusedSocket && err.code === "ECONNRESET") {
+      if (
+        mayRetry && !responded && body === null && IDEMPOTENT.has(method) && creq.reusedSocket &&
+        err.code === "ECONNRESET"
+      ) {
         this.#attempt(method, fwd, body, signal, resolve, false);
         return;
       }
@@ -116,23 +128,40 @@ export class Upstream {
       resolve(failure(expired ?? err, this.#log, `${method} ${fwd.target}`));
     });
     creq.on("response", (res: http.IncomingMessage) => {
+      responded = true;
       answered = true;
       watchdog.touch();
       const status = res.statusCode ?? 502;
       const headers = forwardResponseHeaders(this.#config, res.rawHeaders, fwd.vars);
       const empty = method === "HEAD" || NO_BODY.has(status);
-      try {
+      const length = Number(res.headers["content-length"] ?? NaN);
+      res.on("error", () => {}); // reported through "close" without "end"
+      if (!empty && length <= SMALL_BODY) {
+        // A small body is collected and answered as bytes: the runtime servers' fast path, and Bun keeps the
+        // Content-Length (it sends a stream chunked). Bounded by SMALL_BODY per request.
+        answered = false;
+        collect(res, watchdog, length).then(
+          (body) => {
+            answered = true;
+            resolve(respond(body, status, headers, this.#log, `${method} ${fwd.target}`).response);
+          },
+          (err: Error) => {
+            if (answered) return;
+            answered = true;
+            creq.destroy();
+            resolve(failure(expired ?? err, this.#log, `${method} ${fwd.target}`));
+          },
+        );
+      } else {
         const stream = empty ? null : bodyStream(res, watchdog, () => {
           done();
           creq.destroy();
         });
         if (empty) res.resume();
-        resolve(new Response(stream, { status, headers }));
-      } catch (err) {
-        res.destroy();
-        resolve(failure(err as Error, this.#log, `${method} ${fwd.target}`));
+        const r = respond(stream, status, headers, this.#log, `${method} ${fwd.target}`);
+        if (!r.ok) res.destroy();
+        resolve(r.response);
       }
-      res.on("error", () => {}); // reported through the body stream's "close"
       res.once("close", done);
       res.once("end", () => {
         done();
@@ -144,71 +173,24 @@ export class Upstream {
   }
 }
 
-/** Copies the client's body to the upstream request with backpressure; on a failure both are aborted. */
-async function pump(body: ReadableStream<Uint8Array>, creq: http.ClientRequest, watchdog: Watchdog): Promise<void> {
-  const reader = body.getReader();
+/** Small requests and answers must not wait for Nagle's algorithm (40 ms stalls with delayed ACKs). */
+function noDelay(socket: { setNoDelay(on?: boolean): unknown }): void {
+  socket.setNoDelay(true);
+}
+
+/** The client's response; a 502 (`ok: false`) when the runtime refuses the upstream's status or headers. */
+function respond(
+  body: BodyInit | null,
+  status: number,
+  headers: [string, string][],
+  log: Logger,
+  what: string,
+): { response: Response; ok: boolean } {
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      watchdog.touch();
-      if (creq.destroyed) throw new Error("upstream request ended");
-      if (!creq.write(value)) await drained(creq);
-    }
-    creq.end();
+    return { response: new Response(body, { status, headers }), ok: true };
   } catch (err) {
-    reader.cancel(err).catch(() => {});
-    creq.destroy(err as Error);
+    return { response: failure(err as Error, log, what), ok: false };
   }
-}
-
-function drained(creq: http.ClientRequest): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const ok = () => {
-      creq.off("close", gone);
-      resolve();
-    };
-    const gone = () => {
-      creq.off("drain", ok);
-      reject(new Error("upstream request closed"));
-    };
-    creq.once("drain", ok);
-    creq.once("close", gone);
-  });
-}
-
-/** The upstream response body as a web stream that pauses the socket while the client is slow. */
-function bodyStream(res: http.IncomingMessage, watchdog: Watchdog, abort: () => void): ReadableStream<Uint8Array> {
-  let closed = false;
-  return new ReadableStream<Uint8Array>({
-    start(c) {
-      res.on("data", (chunk: Uint8Array) => {
-        if (closed) return;
-        watchdog.touch();
-        c.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        if ((c.desiredSize ?? 1) <= 0) res.pause();
-      });
-      res.once("end", () => {
-        if (closed) return;
-        closed = true;
-        c.close();
-      });
-      res.once("close", () => {
-        if (closed) return;
-        closed = true;
-        // Ended without its last byte: the client must see a cut, not a short body.
-        c.error(new Error("upstream response ended early"));
-      });
-    },
-    pull() {
-      res.resume();
-    },
-    cancel() {
-      closed = true;
-      abort();
-      res.destroy();
-    },
-  }, { highWaterMark: 4 });
 }
 
 function failure(err: Error & { code?: unknown }, log: Logger, what: string): Response {

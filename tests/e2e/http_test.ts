@@ -55,7 +55,11 @@ describe("http-response end to end", () => {
         const [p, q = ""] = path.split("?");
         assert.match(r.stdout, /^HTTP\/1.1 200/);
         assert.match(r.stdout, new RegExp(`x-path: ${p.replace(/[.?]/g, "\\$&")}\\r\\n`, "i"));
-        assert.match(r.stdout, /cache-control: no-cache; private\r\n/i, "values are used verbatim, not split on ;");
+        assert.match(
+          r.stdout,
+          /cache-control: no-cache; private\r\n/i,
+          "values are used verbatim, not split on ;",
+        );
         assert.ok(r.stdout.endsWith(`hello http 127.0.0.1 ${m.port} GET ${p} ${q ? "?" + q : ""}`), r.stdout);
       }
       const res = await fetch(`http://127.0.0.1:${m.port}/favicon.ico`, { method: "POST", body: "ignored" });
@@ -71,7 +75,10 @@ describe("http-response end to end", () => {
       for (const path of ["/favicon.ico", "/shop/cart?item=7"]) {
         const r = await curl(["-si", "-H", "Host: shop.example:8080", `http://127.0.0.1:${m.port}${path}`]);
         assert.match(r.stdout, /^HTTP\/1.1 301/);
-        assert.match(r.stdout, new RegExp(`location: https://shop\\.example${path.replace(/[.?]/g, "\\$&")}\\r\\n`, "i"));
+        assert.match(
+          r.stdout,
+          new RegExp(`location: https://shop\\.example${path.replace(/[.?]/g, "\\$&")}\\r\\n`, "i"),
+        );
       }
       const res = await fetch(`http://127.0.0.1:${m.port}/x`, { redirect: "manual" });
       assert.equal(res.status, 301);
@@ -112,7 +119,10 @@ describe("http-proxy end to end", () => {
         const bodies = many.stdout.split("\n").filter((l) => l.startsWith("{"));
         assert.equal(bodies.length, 1000);
         assert.equal((JSON.parse(bodies[999]) as Seen).path, "/n/999");
-        const connects = many.stdout.split("\n").filter((l) => /^\d+$/.test(l)).reduce((a, b) => a + Number(b), 0);
+        const connects = many.stdout.split("\n").filter((l) => /^\d+$/.test(l)).reduce(
+          (a, b) => a + Number(b),
+          0,
+        );
         assert.equal(connects, 1, "curl opened one connection");
         assert.equal(entry.requests - before, 1, "pmmux routed one connection");
       });
@@ -128,7 +138,9 @@ describe("http-proxy end to end", () => {
         `web:http-proxy:proxy.address=http://127.0.0.1:${up.port},proxy.preserve-host=true`,
       ], async (m) => {
         // curl, not fetch: Deno's fetch does not send a custom Host header.
-        const seen = JSON.parse((await curl(["-H", "Host: shop.example", `http://127.0.0.1:${m.port}/`])).stdout) as Seen;
+        const seen = JSON.parse(
+          (await curl(["-H", "Host: shop.example", `http://127.0.0.1:${m.port}/`])).stdout,
+        ) as Seen;
         assert.equal(seen.headers["x-forwarded-proto"], "https");
         assert.equal(seen.headers["host"], "shop.example");
       }, { negotiators: [fakeTls("shop.example")] });
@@ -251,7 +263,11 @@ describe("http-proxy end to end", () => {
         try {
           await c.write(enc.encode("POST /count HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"));
           await c.write(enc.encode(`10000\r\n${"x".repeat(0x10000)}\r\n`));
-          await waitFor(() => up.receiving === 0x10000, 3000, "the first chunk upstream before the body ends");
+          await waitFor(
+            () => up.receiving === 0x10000,
+            3000,
+            "the first chunk upstream before the body ends",
+          );
           await c.write(enc.encode("0\r\n\r\n"));
           assert.match(await readUntil(c, "\r\n\r\n65536"), /^HTTP\/1.1 200/);
           const t = Date.now();
@@ -274,9 +290,13 @@ describe("http-proxy end to end", () => {
     try {
       await withMux([`web:http-proxy:proxy.address=http://127.0.0.1:${up.port}`], async (m) => {
         const transfer = async () => {
-          const upload = await sh(`head -c ${size} /dev/zero | curl -sS -T - http://127.0.0.1:${m.port}/count`);
+          const upload = await sh(
+            `head -c ${size} /dev/zero | curl -sS -T - http://127.0.0.1:${m.port}/count`,
+          );
           assert.equal(upload, String(size));
-          const down = await sh(`curl -sS -o /dev/null -w '%{size_download}' 'http://127.0.0.1:${m.port}/bytes?n=${size}'`);
+          const down = await sh(
+            `curl -sS -o /dev/null -w '%{size_download}' 'http://127.0.0.1:${m.port}/bytes?n=${size}'`,
+          );
           assert.equal(down, String(size));
         };
         const mib = (n: number) => Math.round(n / 1048576);
@@ -345,7 +365,9 @@ describe("http-proxy end to end", () => {
         await waitFor(() => entry.status === "Unhealthy", 3000, "web Unhealthy");
         assert.match(entry.statusReason, /status 404 is not in "200-299;301"/);
       }, {
-        healthChecks: [parseHealthCheckSpec('http-proxy:web:interval=50,path="/status?code=404",status=200-299;301')],
+        healthChecks: [
+          parseHealthCheckSpec('http-proxy:web:interval=50,path="/status?code=404",status=200-299;301'),
+        ],
       });
     } finally {
       await up.close();
@@ -361,6 +383,9 @@ function sh(command: string): Promise<string> {
     let err = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => out += d);
     child.stderr.setEncoding("utf8").on("data", (d: string) => err += d);
-    child.on("close", (code) => code === 0 ? resolve(out) : reject(new Error(`${command}: exit ${code}: ${err}`)));
+    child.on(
+      "close",
+      (code) => code === 0 ? resolve(out) : reject(new Error(`${command}: exit ${code}: ${err}`)),
+    );
   });
 }

@@ -66,7 +66,7 @@ export async function startUpstream(name: string, options: { port?: number } = {
         }
         case "/count": {
           state.receiving = 0;
-          if (req.body) for await (const c of req.body) state.receiving += c.length;
+          if (req.body) { for await (const c of req.body) state.receiving += c.length; }
           return new Response(String(state.receiving), { headers: h });
         }
         case "/sleep":
@@ -87,7 +87,10 @@ export async function startUpstream(name: string, options: { port?: number } = {
         }
         case "/status": {
           const code = q("code");
-          return new Response([204, 205, 304].includes(code) ? null : `status ${code}`, { status: code, headers: h });
+          return new Response([204, 205, 304].includes(code) ? null : `status ${code}`, {
+            status: code,
+            headers: h,
+          });
         }
         case "/ws": {
           const up = (info as HttpRequestInfoWithExtras).upgradeWebSocket;
@@ -130,7 +133,10 @@ export interface CurlResult {
 }
 
 /** Runs curl with `args` (stdin from `input` when given); never rejects on a non-zero exit. */
-export function curl(args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<CurlResult> {
+export function curl(
+  args: string[],
+  options: { input?: string; timeoutMs?: number } = {},
+): Promise<CurlResult> {
   return new Promise((resolve, reject) => {
     const child = spawn("curl", ["-sS", ...args], { stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";

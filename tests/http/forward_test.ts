@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readProxyConfig, upstreamPath } from "../../src/http/proxy_config.ts";
-import { forwardRequest, forwardResponseHeaders, type ForwardInput } from "../../src/http/forward.ts";
+import { type ForwardInput, forwardRequest, forwardResponseHeaders } from "../../src/http/forward.ts";
 import { parseStatusRanges } from "../../src/http/health.ts";
 
 const base: ForwardInput = {
@@ -38,14 +38,29 @@ describe("forwardRequest()", () => {
     assert.equal(h["x-forwarded-proto"], "http");
     assert.equal(h["x-forwarded-host"], "shop.example:8080");
     assert.equal(h["accept"], "*/*");
-    for (const gone of ["connection", "x-hop", "keep-alive", "transfer-encoding"]) assert.equal(h[gone], undefined);
+    for (const gone of ["connection", "x-hop", "keep-alive", "transfer-encoding"]) {
+      assert.equal(h[gone], undefined);
+    }
   });
 
   test("says https behind TLS termination and keeps the client's Host with preserve-host", () => {
-    const config = readProxyConfig({ "proxy.address": "http://10.0.0.5:9000", "proxy.preserve-host": "true" });
+    const config = readProxyConfig({
+      "proxy.address": "http://10.0.0.5:9000",
+      "proxy.preserve-host": "true",
+    });
     const h = headers(forwardRequest(config, { ...base, props: new Map([["tls", "true"]]) }).headers);
     assert.equal(h["x-forwarded-proto"], "https");
     assert.equal(h["host"], "shop.example:8080");
+  });
+
+  test("drops Content-Length when no body will be sent, so a pooled connection cannot desynchronise", () => {
+    const config = readProxyConfig({ "proxy.address": "http://u" });
+    const withLength = { ...base, headers: [["Host", "a"], ["Content-Length", "10"]] as [string, string][] };
+    assert.equal(headers(forwardRequest(config, withLength).headers)["content-length"], "10");
+    assert.equal(
+      headers(forwardRequest(config, { ...withLength, hasBody: false }).headers)["content-length"],
+      undefined,
+    );
   });
 
   test("keeps Upgrade for a tunnelled upgrade", () => {
@@ -119,13 +134,19 @@ describe("forwardResponseHeaders()", () => {
 
 describe("readProxyConfig()", () => {
   test("rejects what it cannot use with a message quoting the value", () => {
-    assert.throws(() => readProxyConfig({ "proxy.address": "ftp://x" }), /proxy.address "ftp:\/\/x" has the scheme "ftp:"/);
+    assert.throws(
+      () => readProxyConfig({ "proxy.address": "ftp://x" }),
+      /proxy.address "ftp:\/\/x" has the scheme "ftp:"/,
+    );
     assert.throws(() => readProxyConfig({ "proxy.address": "http://x/?a=1" }), /has a query/);
     assert.throws(
       () => readProxyConfig({ "proxy.address": "http://x", "proxy.preserve-host": "yes" }),
       /proxy.preserve-host "yes" is not a boolean/,
     );
-    assert.throws(() => readProxyConfig({ "proxy.address": "http://x", "proxy.timeout": "5s" }), /proxy.timeout "5s"/);
+    assert.throws(
+      () => readProxyConfig({ "proxy.address": "http://x", "proxy.timeout": "5s" }),
+      /proxy.timeout "5s"/,
+    );
     assert.throws(
       () => readProxyConfig({ "proxy.address": "http://x", "proxy.transform[PathPrefix]": "api" }),
       /is not a path prefix/,

@@ -2,8 +2,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   canStartRequest,
-  type HeadState,
   headerValue,
+  type HeadState,
   parseRequestHead,
   splitHostPort,
 } from "../../src/http/head.ts";
@@ -29,7 +29,12 @@ const rows: Row[] = [
     query: "?q=1",
     version: "HTTP/1.1",
   },
-  { name: "curl POST (body after the head)", bytes: fixture("http_post_curl.txt"), state: "complete", method: "POST" },
+  {
+    name: "curl POST (body after the head)",
+    bytes: fixture("http_post_curl.txt"),
+    state: "complete",
+    method: "POST",
+  },
   { name: "curl HEAD", bytes: fixture("http_head_curl.txt"), state: "complete", method: "HEAD" },
   { name: "curl OPTIONS *", bytes: fixture("http_options_star_curl.txt"), state: "complete", path: "*" },
   { name: "curl -0 (HTTP/1.0)", bytes: fixture("http10_curl.txt"), state: "complete", version: "HTTP/1.0" },
@@ -87,7 +92,9 @@ describe("parseRequestHead()", () => {
   });
 
   test("keeps obs-text bytes as latin-1 characters", () => {
-    const r = parseRequestHead(Uint8Array.from([...text("GET / HTTP/1.1\r\nA: "), 0xe9, ...text("\r\n\r\n")]));
+    const r = parseRequestHead(
+      Uint8Array.from([...text("GET / HTTP/1.1\r\nA: "), 0xe9, ...text("\r\n\r\n")]),
+    );
     assert.equal(r.headers?.[0][1], "\u00e9");
   });
 
@@ -129,7 +136,7 @@ describe("parseRequestHead()", () => {
       const bytes = i % 2 === 0
         ? Uint8Array.from({ length: next() % 200 }, () => next() & 0xff)
         : sample.slice(0, 1 + (next() % sample.length));
-      if (i % 2 === 1) for (let f = next() % 4; f >= 0; f--) bytes[next() % bytes.length] = next() & 0xff;
+      if (i % 2 === 1) { for (let f = next() % 4; f >= 0; f--) bytes[next() % bytes.length] = next() & 0xff; }
       const r = parseRequestHead(bytes);
       assert.ok(["invalid", "partial", "line", "complete"].includes(r.state));
     }

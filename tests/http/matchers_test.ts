@@ -10,13 +10,19 @@ import { createMetrics } from "../../src/metrics/metrics.ts";
 import type { NetAdapter } from "../../src/net/types.ts";
 import { text } from "../detect/helpers.ts";
 
-const GET = "GET /api/users?limit=5 HTTP/1.1\r\nHost: Shop.Example:8080\r\nX-Api-Key: k1\r\nAccept: */*\r\n\r\n";
+const GET =
+  "GET /api/users?limit=5 HTTP/1.1\r\nHost: Shop.Example:8080\r\nX-Api-Key: k1\r\nAccept: */*\r\n\r\n";
 
 function input(bytes: string, props: Record<string, string> = {}, final = false): ProbeInput {
   return { bytes: text(bytes), props: new Map(Object.entries(props)), final };
 }
 
-function probe(params: Record<string, string>, bytes: string, props: Record<string, string> = {}, final = false) {
+function probe(
+  params: Record<string, string>,
+  bytes: string,
+  props: Record<string, string> = {},
+  final = false,
+) {
   return createHttpProbe(params)(input(bytes, props, final));
 }
 
@@ -68,7 +74,11 @@ describe("createHttpProbe()", () => {
     assert.equal(probe({ "header[x-api-key]": "k1" }, GET), "match");
     assert.equal(probe({ "header[X-Api-Key]": "k2;k1" }, GET), "match");
     assert.equal(probe({ "header[X-Other]": ".*" }, GET), "no");
-    assert.equal(probe({ "header[X-Other]!": ".*" }, GET), "match", "a missing header passes a negated matcher");
+    assert.equal(
+      probe({ "header[X-Other]!": ".*" }, GET),
+      "match",
+      "a missing header passes a negated matcher",
+    );
   });
 
   test("negates with ! and ANDs every matcher", () => {
@@ -109,7 +119,10 @@ describe("HTTP backends through the registry", () => {
     );
     assert.throws(() => build("web:http-response:response.status=99"), /response.status "99"/);
     assert.throws(() => build("web:http-response:path=("), /backend "web".*path="\("/);
-    assert.throws(() => build("p:http-proxy:proxy.address=/relative"), /proxy.address "\/relative" is not an absolute URL/);
+    assert.throws(
+      () => build("p:http-proxy:proxy.address=/relative"),
+      /proxy.address "\/relative" is not an absolute URL/,
+    );
     assert.throws(() => build("p:http-proxy"), /parameter "proxy.address" is required/);
     assert.throws(
       () => build("p:http-proxy:proxy.address=http://a,proxy.transform[Bogus]=1"),

@@ -21,10 +21,15 @@ export function serveHttp(options: ServeHttpOptions): Promise<HttpServer> {
         port: options.port,
         onListen: () => {},
         onError: (err) =>
-          Response.json({ error: `Internal error: ${(err as Error)?.message ?? String(err)}` }, { status: 500 }),
+          Response.json({ error: `Internal error: ${(err as Error)?.message ?? String(err)}` }, {
+            status: 500,
+          }),
       }, (req, info) => {
         const r = info.remoteAddr as Deno.NetAddr;
-        const extras: HttpRequestInfoWithExtras = { remoteAddr: netAddr(r.hostname, r.port), upgradeWebSocket };
+        const extras: HttpRequestInfoWithExtras = {
+          remoteAddr: netAddr(r.hostname, r.port),
+          upgradeWebSocket,
+        };
         return options.handler(req, extras);
       });
       const a = server.addr as Deno.NetAddr;
@@ -52,7 +57,8 @@ function upgradeWebSocket(request: Request, handlers: WebSocketHandlers): Respon
     close: (code, reason) => socket.close(code, reason),
   };
   socket.onopen = () => handlers.open?.(ws);
-  socket.onmessage = (e) => handlers.message?.(ws, typeof e.data === "string" ? e.data : new Uint8Array(e.data));
+  socket.onmessage = (e) =>
+    handlers.message?.(ws, typeof e.data === "string" ? e.data : new Uint8Array(e.data));
   socket.onclose = (e) => handlers.close?.(ws, e.code, e.reason);
   return response;
 }
