@@ -12,11 +12,10 @@ import { STRATEGIES } from "../strategies/mod.ts";
 import { createLogger, type Logger, stderrSink } from "../logging/logger.ts";
 import { createFileSink, type FileSink } from "../logging/file_sink.ts";
 import { createMetrics } from "../metrics/metrics.ts";
-import { createOtlpFromConfig, type OtlpExporter } from "../metrics/otlp/mod.ts";
-import { createPortMapping, type PortMapManager } from "../nat/mod.ts";
+import type { OtlpExporter } from "../metrics/otlp/mod.ts";
+import type { PortMapManager } from "../nat/mod.ts";
 import { runtimeAdapter } from "../net/mod.ts";
 import { formatAddr, type HttpServer, type NetAdapter } from "../net/types.ts";
-import { serveManagement } from "../management/mod.ts";
 import { VERSION } from "../version.ts";
 import {
   BUILTIN_PLUGINS,
@@ -26,9 +25,8 @@ import {
   type PluginTables,
 } from "../extensions/mod.ts";
 import { bindingNegotiators } from "../negotiators/proxy_protocol.ts";
-import { createTlsFromConfig } from "../tls/from_config.ts";
-import { type Acme, createAcmeFromConfig } from "../acme/mod.ts";
-import { acmeDeps } from "../management/acme.ts";
+import type { createTlsFromConfig } from "../tls/from_config.ts";
+import type { Acme } from "../acme/mod.ts";
 import type { CertificateStore } from "../tls/store.ts";
 
 /** Reads a text file, `undefined` when it does not exist. */
@@ -91,13 +89,15 @@ export function buildApp(
   net: NetAdapter,
   logger: Logger,
   plugins: PluginTables = BUILTIN_PLUGINS,
+  createTls?: typeof createTlsFromConfig,
 ): App & { tlsStore?: CertificateStore } {
   const metrics = createMetrics(
     config.logMetrics
       ? { onRecord: (n, v, l) => logger.trace(`metric ${n}=${v}`, l as Record<string, unknown>) }
       : {},
   );
-  const tls = createTlsFromConfig(config, { logger: logger.child("tls"), metrics });
+  if (config.tlsEnable && !createTls) throw new Error("TLS is enabled but the TLS module was not loaded");
+  const tls = createTls?.(config, { logger: logger.child("tls"), metrics });
   try {
     const app: App & { tlsStore?: CertificateStore } = new App({
       backends: config.backends,
@@ -180,29 +180,39 @@ export async function run(argv: readonly string[]): Promise<number> {
   process.once("SIGINT", () => onSignal("SIGINT"));
   process.once("SIGTERM", () => onSignal("SIGTERM"));
   let app: App & { tlsStore?: CertificateStore };
-  let portMaps: PortMapManager;
+  let portMaps: PortMapManager | undefined;
   let management: HttpServer | undefined;
   let acme: Acme | undefined;
   let otlp: OtlpExporter | undefined;
   try {
     const net = await runtimeAdapter();
     plugins.extensions.forEach((x) => logger.info(describeExtension(x)));
-    acme = createAcmeFromConfig(config, { net, logger });
+    // Features load only when configured: each pulls in libraries worth megabytes of memory (ACME's HTTP
+    // client, node-forge, the NAT client, Hono), which a plain multiplexer does not need.
+    const tlsModule = config.tlsEnable ? await import("../tls/from_config.ts") : undefined;
+    acme = config.acmeCertificates.length > 0
+      ? (await import("../acme/mod.ts")).createAcmeFromConfig(config, { net, logger })
+      : undefined;
     // The http-01 negotiator goes right after TLS, ahead of the extensions' negotiators and of probing.
     const negotiators = acme?.negotiator ? [acme.negotiator, ...plugins.negotiators] : plugins.negotiators;
-    app = buildApp(config, net, logger, { ...plugins, negotiators });
+    app = buildApp(config, net, logger, { ...plugins, negotiators }, tlsModule?.createTlsFromConfig);
     if (acme && app.tlsStore) acme.manager.installStored(app.tlsStore);
     logger.info(`pmmux ${VERSION} on ${net.runtime}${config.configFile ? ` with ${config.configFile}` : ""}`);
-    otlp = createOtlpFromConfig(config, {
+    otlp = config.otlpEnable ? (await import("../metrics/otlp/mod.ts")).createOtlpFromConfig(config, {
       metrics: app.services.metrics,
       logger: logger.child("otlp"),
       version: VERSION,
-    });
+    }) : undefined;
     await app.start();
-    portMaps = createPortMapping(config, app, logger);
-    await portMaps.start();
+    // The NAT client loads when a binding asks for a mapping, or for the management API's port-map routes.
+    if (config.managementEnable || config.portBindings.some((b) => b.publicPort !== "!")) {
+      portMaps = (await import("../nat/mod.ts")).createPortMapping(config, app, logger);
+      await portMaps.start();
+    }
     acme?.manager.start({ listeners: app.listeners, portMaps });
     if (config.managementEnable) {
+      const { serveManagement } = await import("../management/mod.ts");
+      const { acmeDeps } = await import("../management/acme.ts");
       management = await serveManagement(net, {
         app,
         ...acmeDeps(acme?.manager),
@@ -229,7 +239,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       logger.info(`${signal} received: stopping (grace ${config.shutdownGrace} ms)`);
       const closing = Promise.all([management?.close().catch(() => {}), acme?.manager.stop()]);
       // The final OTLP export waits for connections and port mappings to close: it carries their last counts.
-      const stopped = app.stop(config.shutdownGrace).finally(() => portMaps.stop());
+      const stopped = app.stop(config.shutdownGrace).finally(() => portMaps?.stop());
       stopped.finally(() => otlp?.stop()).finally(() => closing).then(() => {
         logger.info("Stopped");
         return fileSink?.flush();
