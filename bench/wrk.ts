@@ -69,6 +69,8 @@ export interface WrkOptions {
   close?: boolean;
   /** Per-connection pause after each response, ms (rate-limited mode). @default none */
   pauseMs?: number;
+  /** URL scheme; `https` makes wrk do TLS (keep-alive connections reuse their session). @default "http" */
+  scheme?: "http" | "https";
 }
 
 function scripts(env: BenchEnv): { done: string; rate: string } {
@@ -88,7 +90,11 @@ export async function runWrk(env: BenchEnv, options: WrkOptions): Promise<WrkRes
   const s = scripts(env);
   const args = ["-t1", `-c${options.connections}`, `-d${options.seconds}s`, "--timeout", "5s"];
   if (options.close) args.push("-H", "Connection: close");
-  args.push("-s", options.pauseMs !== undefined ? s.rate : s.done, `http://127.0.0.1:${options.port}/`);
+  args.push(
+    "-s",
+    options.pauseMs !== undefined ? s.rate : s.done,
+    `${options.scheme ?? "http"}://127.0.0.1:${options.port}/`,
+  );
   if (options.pauseMs !== undefined) args.push("--", String(options.pauseMs));
   const out = await runTool(env.tools.wrk!, args, (options.seconds + 15) * 1000);
   const line = out.stdout.split("\n").find((l) => l.startsWith(MARK));
