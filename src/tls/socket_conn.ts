@@ -7,6 +7,7 @@
 import type { TLSSocket } from "node:tls";
 import { type Conn, formatAddr, type NetAddr } from "../net/types.ts";
 import { errorCode, type NetError, netError } from "../net/errors.ts";
+import { ChunkQueue } from "../net/chunk_queue.ts";
 
 const DONE: Promise<void> = Promise.resolve();
 /** Queued plaintext past which the transport is no longer read. */
@@ -45,12 +46,9 @@ export class TlsSocketConn implements Conn {
   readonly closed: Promise<void>;
   #socket: TLSSocket;
   #flow: TransportFlow | undefined;
-  #queue: Uint8Array[] = [];
-  #queued = 0;
-  #held = false;
+  #queue: ChunkQueue;
   #eof = false;
   #error: NetError | null = null;
-  #reader: PromiseWithResolvers<Uint8Array | null> | null = null;
   #writer: PromiseWithResolvers<void> | null = null;
   #finSent = false;
   #isClosed = false;
@@ -64,6 +62,12 @@ export class TlsSocketConn implements Conn {
   constructor(socket: TLSSocket, transport: Pick<Conn, "localAddr" | "remoteAddr">, flow?: TransportFlow) {
     this.#socket = socket;
     this.#flow = flow;
+    this.#queue = new ChunkQueue(
+      HIGH_WATER,
+      HIGH_WATER - 1,
+      () => flow?.pauseReads(),
+      () => flow?.resumeReads(),
+    );
     this.localAddr = transport.localAddr;
     this.remoteAddr = transport.remoteAddr;
     this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
@@ -76,14 +80,7 @@ export class TlsSocketConn implements Conn {
   /** Resolves with the next decrypted chunk, `null` once the peer ended the TLS stream or after `close()`. */
   read(): Promise<Uint8Array | null> {
     const chunk = this.#queue.shift();
-    if (chunk !== undefined) {
-      this.#queued -= chunk.length;
-      if (this.#held && this.#queued < HIGH_WATER) {
-        this.#held = false;
-        this.#flow?.resumeReads();
-      }
-      return Promise.resolve(chunk);
-    }
+    if (chunk !== undefined) return Promise.resolve(chunk);
     if (this.#error !== null) {
       const error = this.#error;
       this.#error = null;
@@ -91,8 +88,7 @@ export class TlsSocketConn implements Conn {
       return Promise.reject(error);
     }
     if (this.#eof || this.#isClosed) return Promise.resolve(null);
-    this.#reader = Promise.withResolvers<Uint8Array | null>();
-    return this.#reader.promise;
+    return this.#queue.wait();
   }
 
   /** Encrypts and sends the chunk; resolves once the TLS layer is done with it. */
@@ -123,39 +119,26 @@ export class TlsSocketConn implements Conn {
     this.#isClosed = true;
     this.#socket.destroy();
     this.#flow?.destroy();
-    this.#settleReader(null);
+    this.#queue.end();
     this.#failWriter(netError("Cannot write to", formatAddr(this.remoteAddr), "EPIPE"));
     this.#resolveClosed();
   }
 
   #onData = (chunk: Uint8Array): void => {
-    const reader = this.#reader;
-    if (reader !== null) {
-      this.#reader = null;
-      reader.resolve(chunk);
-      return;
-    }
     this.#queue.push(chunk);
-    this.#queued += chunk.length;
-    if (!this.#held && this.#queued >= HIGH_WATER) {
-      this.#held = true;
-      this.#flow?.pauseReads();
-    }
   };
 
   #onEnd = (): void => {
     this.#eof = true;
-    this.#settleReader(null);
+    this.#queue.end();
   };
 
   #onError = (error: Error): void => {
     const code = errorCode(error);
     const wrapped = netError("TLS failed on the connection from", formatAddr(this.remoteAddr), code, error);
-    if (this.#reader !== null) {
-      const reader = this.#reader;
-      this.#reader = null;
+    if (this.#queue.waiting) {
       this.#eof = true;
-      reader.reject(wrapped);
+      this.#queue.fail(wrapped);
     } else if (!this.#eof) {
       this.#error = wrapped;
     }
@@ -165,7 +148,7 @@ export class TlsSocketConn implements Conn {
   #onClose = (): void => {
     this.#flow?.destroy();
     this.#eof = true;
-    this.#settleReader(null);
+    this.#queue.end();
     this.#failWriter(netError("Cannot write to", formatAddr(this.remoteAddr), "EPIPE"));
     this.#resolveClosed();
   };
@@ -190,13 +173,6 @@ export class TlsSocketConn implements Conn {
     this.#writer = null;
     writer.resolve();
   };
-
-  #settleReader(value: null): void {
-    const reader = this.#reader;
-    if (reader === null) return;
-    this.#reader = null;
-    reader.resolve(value);
-  }
 
   #failWriter(error: NetError): void {
     const writer = this.#writer;

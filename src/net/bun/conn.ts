@@ -6,6 +6,7 @@
 import type { BunSocket } from "./bun_types.d.ts";
 import { type Conn, formatAddr, type NetAddr, netAddr } from "../types.ts";
 import { errorCode, type NetError, netError } from "../errors.ts";
+import { ChunkQueue } from "../chunk_queue.ts";
 
 /** Queued bytes past which the socket stops reading, so a slow consumer bounds memory. */
 const HIGH_WATER = 256 * 1024;
@@ -22,12 +23,9 @@ export class BunConn implements Conn {
   readonly remoteAddr: NetAddr;
   readonly closed: Promise<void>;
   #socket: BunSocket<unknown>;
-  #queue: Uint8Array[] = [];
-  #queued = 0;
-  #paused = false;
+  #queue: ChunkQueue;
   #eof = false;
   #readError: NetError | null = null;
-  #reader: PromiseWithResolvers<Uint8Array | null> | null = null;
   #rest: Uint8Array | null = null;
   #writer: PromiseWithResolvers<void> | null = null;
   #finWaiter: PromiseWithResolvers<void> | null = null;
@@ -40,6 +38,7 @@ export class BunConn implements Conn {
   /** Wraps a socket in its `open` callback and sets TCP_NODELAY. */
   constructor(socket: BunSocket<unknown>) {
     this.#socket = socket;
+    this.#queue = new ChunkQueue(HIGH_WATER, LOW_WATER, () => socket.pause(), () => socket.resume());
     socket.setNoDelay(true);
     this.localAddr = netAddr(socket.localAddress, socket.localPort);
     this.remoteAddr = netAddr(socket.remoteAddress, socket.remotePort);
@@ -51,23 +50,15 @@ export class BunConn implements Conn {
   /** Resolves with the next queued chunk, `null` at end of stream or after `close()`. */
   read(): Promise<Uint8Array | null> {
     if (this.#isClosed) return Promise.resolve(null);
-    if (this.#queue.length > 0) {
-      const chunk = this.#queue.shift()!;
-      this.#queued -= chunk.length;
-      if (this.#paused && this.#queued <= LOW_WATER) {
-        this.#paused = false;
-        this.#socket.resume();
-      }
-      return Promise.resolve(chunk);
-    }
+    const chunk = this.#queue.shift();
+    if (chunk !== undefined) return Promise.resolve(chunk);
     if (this.#readError !== null) {
       const error = this.#readError;
       this.#readError = null;
       return Promise.reject(error);
     }
     if (this.#eof) return Promise.resolve(null);
-    this.#reader = Promise.withResolvers<Uint8Array | null>();
-    return this.#reader.promise;
+    return this.#queue.wait();
   }
 
   /** Writes what the kernel takes now and the rest on `drain`; resolves once all of it is written. */
@@ -97,8 +88,7 @@ export class BunConn implements Conn {
   close(): void {
     if (this.#isClosed) return;
     this.#isClosed = true;
-    this.#queue.length = 0;
-    this.#queued = 0;
+    this.#queue.clear();
     if (!this.#socketClosed) this.#socket.end();
     this.#settle(null);
   }
@@ -106,18 +96,7 @@ export class BunConn implements Conn {
   /** @internal `data` callback. */
   onData(chunk: Uint8Array): void {
     if (this.#isClosed) return;
-    const reader = this.#reader;
-    if (reader !== null) {
-      this.#reader = null;
-      reader.resolve(chunk);
-      return;
-    }
     this.#queue.push(chunk);
-    this.#queued += chunk.length;
-    if (!this.#paused && this.#queued >= HIGH_WATER) {
-      this.#paused = true;
-      this.#socket.pause();
-    }
   }
 
   /** @internal `drain` callback: writes the rest of the pending chunk. */
@@ -144,10 +123,7 @@ export class BunConn implements Conn {
   /** @internal `end` callback: the peer sent FIN; writing stays possible. */
   onEnd(): void {
     this.#eof = true;
-    if (this.#reader !== null) {
-      this.#reader.resolve(null);
-      this.#reader = null;
-    }
+    this.#queue.end();
   }
 
   /** @internal `error` callback; the `close` callback follows. */
@@ -166,10 +142,9 @@ export class BunConn implements Conn {
   /** Settles everything pending once the socket is gone; a read error waits behind queued chunks. */
   #settle(error: Error | null): void {
     const code = error === null ? "" : errorCode(error);
-    if (this.#reader !== null) {
-      if (code === "" || this.#isClosed) this.#reader.resolve(null);
-      else this.#reader.reject(netError("Cannot read from", formatAddr(this.remoteAddr), code, error));
-      this.#reader = null;
+    if (this.#queue.waiting) {
+      if (code === "" || this.#isClosed) this.#queue.end();
+      else this.#queue.fail(netError("Cannot read from", formatAddr(this.remoteAddr), code, error));
     } else if (code !== "" && !this.#isClosed) {
       this.#readError = netError("Cannot read from", formatAddr(this.remoteAddr), code, error);
     }

@@ -1,0 +1,95 @@
+/**
+ * A push-to-pull chunk queue with flow control: a callback-driven source pushes chunks, `read()`-style callers
+ * pull them. Past `high` queued bytes the source is held (paused), below `low` it is released, so memory stays
+ * bounded whatever the reader's speed. Shared by the Bun socket adapter and the TLS connection wrapper.
+ *
+ * @module
+ */
+
+/** Queued chunks plus at most one waiting reader. */
+export class ChunkQueue {
+  #chunks: Uint8Array[] = [];
+  #bytes = 0;
+  #held = false;
+  #reader: PromiseWithResolvers<Uint8Array | null> | null = null;
+  #high: number;
+  #low: number;
+  #hold: () => void;
+  #release: () => void;
+
+  /**
+   * @param high hold the source once this many bytes are queued
+   * @param low release it once the queue is back under this many bytes
+   * @param hold pauses the source
+   * @param release resumes the source
+   */
+  constructor(high: number, low: number, hold: () => void, release: () => void) {
+    this.#high = high;
+    this.#low = low;
+    this.#hold = hold;
+    this.#release = release;
+  }
+
+  /** True when a reader waits for the next chunk. */
+  get waiting(): boolean {
+    return this.#reader !== null;
+  }
+
+  /** A chunk arrived: it goes to the waiting reader, or is queued (holding the source at high water). */
+  push(chunk: Uint8Array): void {
+    const reader = this.#reader;
+    if (reader !== null) {
+      this.#reader = null;
+      reader.resolve(chunk);
+      return;
+    }
+    this.#chunks.push(chunk);
+    this.#bytes += chunk.length;
+    if (!this.#held && this.#bytes >= this.#high) {
+      this.#held = true;
+      this.#hold();
+    }
+  }
+
+  /** Takes the next queued chunk (releasing the source under low water), or `undefined` when empty. */
+  shift(): Uint8Array | undefined {
+    const chunk = this.#chunks.shift();
+    if (chunk === undefined) return undefined;
+    this.#bytes -= chunk.length;
+    if (this.#held && this.#bytes <= this.#low) {
+      this.#held = false;
+      this.#release();
+    }
+    return chunk;
+  }
+
+  /** A promise for the next pushed chunk; call only when `shift()` found nothing. */
+  wait(): Promise<Uint8Array | null> {
+    this.#reader = Promise.withResolvers<Uint8Array | null>();
+    return this.#reader.promise;
+  }
+
+  /** Settles a waiting reader with `null` (end of stream); returns whether one waited. */
+  end(): boolean {
+    const reader = this.#reader;
+    if (reader === null) return false;
+    this.#reader = null;
+    reader.resolve(null);
+    return true;
+  }
+
+  /** Rejects a waiting reader; returns whether one waited. */
+  fail(error: Error): boolean {
+    const reader = this.#reader;
+    if (reader === null) return false;
+    this.#reader = null;
+    reader.reject(error);
+    return true;
+  }
+
+  /** Drops every queued chunk (the connection was closed). */
+  clear(): void {
+    this.#chunks.length = 0;
+    this.#bytes = 0;
+  }
+}

@@ -1,0 +1,33 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { ChunkQueue } from "../../src/net/chunk_queue.ts";
+
+describe("ChunkQueue", () => {
+  test("ChunkQueue holds the source at high water and releases it under low water", () => {
+    const events: string[] = [];
+    const q = new ChunkQueue(10, 4, () => events.push("hold"), () => events.push("release"));
+    q.push(new Uint8Array(6));
+    q.push(new Uint8Array(6));
+    assert.deepEqual(events, ["hold"]);
+    assert.equal(q.shift()?.length, 6);
+    assert.deepEqual(events, ["hold"], "6 bytes left: still above low water");
+    assert.equal(q.shift()?.length, 6);
+    assert.deepEqual(events, ["hold", "release"]);
+    assert.equal(q.shift(), undefined);
+  });
+
+  test("ChunkQueue hands a pushed chunk to a waiting reader, and end()/fail() settle it", async () => {
+    const q = new ChunkQueue(10, 4, () => {}, () => {});
+    const first = q.wait();
+    assert.equal(q.waiting, true);
+    q.push(new Uint8Array([1, 2]));
+    assert.deepEqual(await first, new Uint8Array([1, 2]));
+    const second = q.wait();
+    assert.equal(q.end(), true);
+    assert.equal(await second, null);
+    const third = q.wait();
+    assert.equal(q.fail(new Error("reset")), true);
+    await assert.rejects(third, /reset/);
+    assert.equal(q.end(), false);
+  });
+});
