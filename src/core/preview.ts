@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Conn, NetAddr } from "../net/types.ts";
+import type { Conn, NetAddr, SpliceStats } from "../net/types.ts";
 
 const INITIAL = 4096;
 
@@ -128,6 +128,21 @@ export class Preview {
     return undefined;
   }
 
+  /**
+   * @internal used by ReplayConn to splice: the buffered bytes when nothing else is owed (no read in flight,
+   * no read error to report), else `undefined`. Call {@linkcode Preview.dropBuffered} once they are taken.
+   */
+  peekBuffered(): Uint8Array | undefined {
+    if (this.#pending !== null || this.#error !== undefined) return undefined;
+    return this.#buf.subarray(0, this.#len);
+  }
+
+  /** @internal the bytes from {@linkcode Preview.peekBuffered} were taken: release the buffer. */
+  dropBuffered(): void {
+    this.#len = 0;
+    this.#buf = new Uint8Array(0);
+  }
+
   #append(chunk: Uint8Array): void {
     const need = this.#len + chunk.length;
     if (need > this.#buf.length) {
@@ -187,6 +202,22 @@ class ReplayConn implements Conn {
 
   write(chunk: Uint8Array): Promise<void> {
     return this.#conn.write(chunk);
+  }
+
+  /** Splices the live connection, with the bytes not replayed yet written first. */
+  splice(other: Conn, stats: SpliceStats): Promise<void> | null {
+    const live = this.#conn;
+    if (live.splice === undefined) return null;
+    const preview = this.#preview;
+    if (preview === null) return live.splice(other, stats);
+    const head = preview.peekBuffered();
+    if (head === undefined) return null;
+    const spliced = live.splice(other, stats, head);
+    if (spliced !== null) {
+      preview.dropBuffered();
+      this.#preview = null;
+    }
+    return spliced;
   }
 
   closeWrite(): Promise<void> {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Conn } from "../net/types.ts";
+import { type Conn, spliceStats } from "../net/types.ts";
 
 /** Options for {@linkcode relay}. */
 export interface RelayOptions {
@@ -34,11 +34,14 @@ interface Pump {
 /**
  * Relays until both directions end. Never rejects; both connections are closed when it resolves.
  *
- * Cost: one promise pair per chunk; no per-chunk allocation of its own.
+ * When the client connection can splice to the upstream (two native sockets of the same runtime, see
+ * `Conn.splice`), the adapter copies with no promise per chunk; otherwise two read→write pumps run, one
+ * promise pair per chunk and no per-chunk allocation of their own.
  */
 export async function relay(client: Conn, upstream: Conn, options: RelayOptions = {}): Promise<RelayResult> {
   const up: Pump = { bytes: 0, chunks: 0, done: false };
   const down: Pump = { bytes: 0, chunks: 0, done: false };
+  const stats = spliceStats();
   let reason = "";
   let firstEnd = "";
   const closeBoth = (why: string) => {
@@ -55,7 +58,7 @@ export async function relay(client: Conn, upstream: Conn, options: RelayOptions 
     let lastSeen = -1;
     let quietSince = Date.now();
     const check = () => {
-      const seen = up.chunks + down.chunks;
+      const seen = up.chunks + down.chunks + stats.chunks;
       const now = Date.now();
       if (seen !== lastSeen) {
         lastSeen = seen;
@@ -72,25 +75,33 @@ export async function relay(client: Conn, upstream: Conn, options: RelayOptions 
   options.signal?.addEventListener("abort", onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
 
-  const pump = async (src: Conn, dst: Conn, state: Pump, side: string) => {
-    try {
-      for (;;) {
-        const chunk = await src.read();
-        if (chunk === null) break;
-        state.chunks++;
-        state.bytes += chunk.length;
-        await dst.write(chunk);
+  const spliced = reason === "" && client.splice !== undefined ? client.splice(upstream, stats) : null;
+  if (spliced !== null) {
+    await spliced;
+    if (stats.failed) firstEnd = "error";
+    else if (stats.firstEnd !== "") firstEnd = stats.firstEnd === "a" ? "client" : "upstream";
+    up.bytes = stats.aToB;
+    down.bytes = stats.bToA;
+  } else {
+    const pump = async (src: Conn, dst: Conn, state: Pump, side: string) => {
+      try {
+        for (;;) {
+          const chunk = await src.read();
+          if (chunk === null) break;
+          state.chunks++;
+          state.bytes += chunk.length;
+          await dst.write(chunk);
+        }
+        state.done = true;
+        if (!firstEnd) firstEnd = side;
+        await dst.closeWrite();
+      } catch {
+        state.done = true;
+        closeBoth(reason || "error");
       }
-      state.done = true;
-      if (!firstEnd) firstEnd = side;
-      await dst.closeWrite();
-    } catch {
-      state.done = true;
-      closeBoth(reason || "error");
-    }
-  };
-
-  await Promise.all([pump(client, upstream, up, "client"), pump(upstream, client, down, "upstream")]);
+    };
+    await Promise.all([pump(client, upstream, up, "client"), pump(upstream, client, down, "upstream")]);
+  }
   if (timer !== undefined) clearTimeout(timer);
   options.signal?.removeEventListener("abort", onAbort);
   closeBoth(firstEnd || "error");

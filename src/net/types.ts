@@ -52,6 +52,37 @@ export interface Conn {
   close(): void;
   /** Resolves when the connection is fully closed (by either side or by `close()`). */
   readonly closed: Promise<void>;
+  /**
+   * Optional fast path for the relay (`src/core/relay.ts`): when `other` is a native socket of the same
+   * runtime and neither connection has a read or write pending, the adapter relays between the two itself
+   * (the runtime's callbacks or a tight read/write loop, no `read()`/`write()` promise per chunk) and returns
+   * a promise; otherwise it returns `null` and nothing has changed, so the caller pumps with `read`/`write`.
+   *
+   * `head` is written to `other` before anything read from this connection (bytes a caller already read, such
+   * as a preview). The semantics are those of the relay: backpressure both ways, a FIN is passed on once what
+   * came before it is written, an error on either side closes both. The promise never rejects; it resolves
+   * once both directions have ended or either connection was closed, and both are closed by then.
+   */
+  splice?(other: Conn, stats: SpliceStats, head?: Uint8Array): Promise<void> | null;
+}
+
+/** What a running splice reports (updated as it runs, read by the relay's idle check and for its result). */
+export interface SpliceStats {
+  /** Bytes copied from the connection `splice` was called on to `other` (including `head`). */
+  aToB: number;
+  /** Bytes copied from `other` to the connection `splice` was called on. */
+  bToA: number;
+  /** Chunks copied either way (the idle check samples it). */
+  chunks: number;
+  /** Which side sent FIN first: `a` (this connection), `b` (`other`), or `""`. */
+  firstEnd: "" | "a" | "b";
+  /** True when a read or write failed (reset, broken pipe). */
+  failed: boolean;
+}
+
+/** Fresh {@linkcode SpliceStats}. */
+export function spliceStats(): SpliceStats {
+  return { aToB: 0, bToA: 0, chunks: 0, firstEnd: "", failed: false };
 }
 
 /** A TCP listening socket. */

@@ -23,6 +23,7 @@ import {
 } from "./helpers.ts";
 import { tcpFailureConformance } from "./conformance_failures.ts";
 import { udpConformance } from "./conformance_udp.ts";
+import { spliceConformance } from "./conformance_splice.ts";
 
 export type { MakeAdapter };
 
@@ -42,6 +43,7 @@ export function adapterConformance(name: string, makeAdapter: MakeAdapter): void
     tcpFlow(makeAdapter);
     tcpFailureConformance(makeAdapter);
     udpConformance(makeAdapter);
+    spliceConformance(makeAdapter);
   });
 }
 

@@ -4,7 +4,7 @@
  * @module
  */
 import type { BunSocket } from "./bun_types.d.ts";
-import { type Conn, formatAddr, type NetAddr, netAddr } from "../types.ts";
+import { type Conn, formatAddr, type NetAddr, netAddr, type SpliceStats } from "../types.ts";
 import { errorCode, type NetError, netError } from "../errors.ts";
 import { ChunkQueue } from "../chunk_queue.ts";
 
@@ -14,15 +14,24 @@ const HIGH_WATER = 256 * 1024;
 const LOW_WATER = 64 * 1024;
 const DONE: Promise<void> = Promise.resolve();
 
+/** Two Bun sockets relaying to each other inside their callbacks (see {@linkcode BunConn.splice}). */
+interface SpliceLink {
+  readonly a: BunConn;
+  readonly b: BunConn;
+  readonly stats: SpliceStats;
+  readonly done: PromiseWithResolvers<void>;
+  finished: boolean;
+}
+
 /**
  * A {@linkcode Conn} over a half-open Bun socket. Bun hands every `data` callback a fresh buffer (measured on
  * Bun 1.4), so chunks are queued without copying. `closed` resolves on Bun's `close` callback or on `close()`.
  */
 export class BunConn implements Conn {
-  readonly localAddr: NetAddr;
-  readonly remoteAddr: NetAddr;
   readonly closed: Promise<void>;
   #socket: BunSocket<unknown>;
+  #localAddr: NetAddr | undefined;
+  #remoteAddr: NetAddr | undefined;
   #queue: ChunkQueue;
   #eof = false;
   #readError: NetError | null = null;
@@ -34,17 +43,43 @@ export class BunConn implements Conn {
   #socketClosed = false;
   #isClosed = false;
   #resolveClosed: () => void;
+  /** Set while spliced: the pair, the other socket, and which side of the pair this is. */
+  #link: SpliceLink | null = null;
+  #peer: BunConn | null = null;
+  #isA = false;
+  /** Spliced: chunks from the peer that this socket has not taken yet (the peer is paused meanwhile). */
+  #out: Uint8Array[] = [];
+  /** Spliced: the peer has ended; send FIN once `#out` is written. */
+  #finAfterOut = false;
 
-  /** Wraps a socket in its `open` callback and sets TCP_NODELAY. */
-  constructor(socket: BunSocket<unknown>) {
+  /**
+   * Wraps a socket in its `open` callback and sets TCP_NODELAY. `local` and `remote` are the endpoints when
+   * the caller knows them (a listener bound to one IP, a connection to an IP literal), saving Bun's system
+   * calls for them.
+   */
+  constructor(socket: BunSocket<unknown>, local?: NetAddr, remote?: NetAddr) {
     this.#socket = socket;
+    this.#localAddr = local;
+    this.#remoteAddr = remote;
     this.#queue = new ChunkQueue(HIGH_WATER, LOW_WATER, () => socket.pause(), () => socket.resume());
     socket.setNoDelay(true);
-    this.localAddr = netAddr(socket.localAddress, socket.localPort);
-    this.remoteAddr = netAddr(socket.remoteAddress, socket.remotePort);
     const { promise, resolve } = Promise.withResolvers<void>();
     this.closed = promise;
     this.#resolveClosed = resolve;
+  }
+
+  /**
+   * The local endpoint, read from the socket on first use (each of Bun's getters is a system call). Accepted
+   * sockets and connections to an IP literal know both endpoints from the start; otherwise an endpoint first
+   * asked for after the socket closed reads as `""` port 0 (Bun no longer knows it).
+   */
+  get localAddr(): NetAddr {
+    return this.#localAddr ??= netAddr(this.#socket.localAddress ?? "", this.#socket.localPort ?? 0);
+  }
+
+  /** The remote endpoint, read from the socket on first use. */
+  get remoteAddr(): NetAddr {
+    return this.#remoteAddr ??= netAddr(this.#socket.remoteAddress ?? "", this.#socket.remotePort ?? 0);
   }
 
   /** Resolves with the next queued chunk, `null` at end of stream or after `close()`. */
@@ -91,16 +126,130 @@ export class BunConn implements Conn {
     this.#queue.clear();
     if (!this.#socketClosed) this.#socket.end();
     this.#settle(null);
+    if (this.#link !== null) this.#finishSplice(this.#link);
+  }
+
+  /**
+   * Relays to another Bun socket from inside the callbacks: each `data` chunk is written to the peer at once,
+   * what the peer does not take is kept and the source paused until `drain`. Chunks queued before the call
+   * (and `head`) are written first. `null` when `other` is not a Bun socket or a read or write is pending.
+   */
+  splice(other: Conn, stats: SpliceStats, head?: Uint8Array): Promise<void> | null {
+    if (!(other instanceof BunConn) || other === this) return null;
+    if (!this.#spliceable() || !other.#spliceable()) return null;
+    const link: SpliceLink = {
+      a: this,
+      b: other,
+      stats,
+      done: Promise.withResolvers<void>(),
+      finished: false,
+    };
+    this.#link = other.#link = link;
+    this.#peer = other;
+    other.#peer = this;
+    this.#isA = true;
+    if (head !== undefined && head.length > 0) {
+      stats.aToB += head.length;
+      stats.chunks++;
+      other.#spliceWrite(head, this);
+    }
+    this.#takeQueued();
+    other.#takeQueued();
+    return link.done.promise;
+  }
+
+  #spliceable(): boolean {
+    return !this.#isClosed && !this.#socketClosed && this.#link === null && this.#writer === null &&
+      this.#finWaiter === null && !this.#queue.waiting && this.#readError === null;
+  }
+
+  /** Splice start: what this socket queued for `read()` goes to the peer, then its FIN if it came. */
+  #takeQueued(): void {
+    if (this.#link === null) return; // the other side's start already finished the pair
+    for (let chunk = this.#queue.shift(); chunk !== undefined; chunk = this.#queue.shift()) {
+      this.#forward(chunk);
+    }
+    if (this.#eof) this.#ended();
+  }
+
+  /** Spliced: counts a chunk read from this socket and writes it to the peer. */
+  #forward(chunk: Uint8Array): void {
+    const link = this.#link!;
+    if (this.#isA) link.stats.aToB += chunk.length;
+    else link.stats.bToA += chunk.length;
+    link.stats.chunks++;
+    this.#peer!.#spliceWrite(chunk, this);
+  }
+
+  /** Spliced: writes a chunk from `source`; what the kernel does not take waits for `drain`, `source` paused. */
+  #spliceWrite(chunk: Uint8Array, source: BunConn): void {
+    if (this.#out.length > 0) {
+      this.#out.push(chunk);
+      // Normally paused already; but draining its read queue at splice start may have resumed it.
+      source.#socket.pause();
+      return;
+    }
+    const written = this.#socketClosed || this.#isClosed ? -1 : this.#socket.write(chunk);
+    if (written === chunk.length) return;
+    if (written < 0) {
+      this.#failSplice();
+      return;
+    }
+    this.#out.push(written === 0 ? chunk : chunk.subarray(written));
+    source.#socket.pause();
+  }
+
+  /** Spliced: this socket ended (FIN or closed): the peer gets FIN after what it still has to write. */
+  #ended(): void {
+    const link = this.#link!;
+    if (link.stats.firstEnd === "") link.stats.firstEnd = this.#isA ? "a" : "b";
+    const peer = this.#peer!;
+    if (peer.#out.length > 0) peer.#finAfterOut = true;
+    else peer.#sendFin();
+  }
+
+  #sendFin(): void {
+    if (!this.#finSent) {
+      this.#finSent = true;
+      if (!this.#socketClosed && !this.#isClosed) this.#socket.shutdown();
+    }
+    const { a, b } = this.#link!;
+    if (a.#eof && a.#finSent && b.#eof && b.#finSent) this.#finishSplice(this.#link!);
+  }
+
+  #failSplice(): void {
+    const link = this.#link;
+    if (link === null) return;
+    link.stats.failed = true;
+    this.#finishSplice(link);
+  }
+
+  #finishSplice(link: SpliceLink): void {
+    if (link.finished) return;
+    link.finished = true;
+    for (const conn of [link.a, link.b]) {
+      conn.#link = null;
+      conn.#peer = null;
+      conn.#out.length = 0;
+    }
+    link.a.close();
+    link.b.close();
+    link.done.resolve();
   }
 
   /** @internal `data` callback. */
   onData(chunk: Uint8Array): void {
     if (this.#isClosed) return;
-    this.#queue.push(chunk);
+    if (this.#link !== null) this.#forward(chunk);
+    else this.#queue.push(chunk);
   }
 
   /** @internal `drain` callback: writes the rest of the pending chunk. */
   onDrain(): void {
+    if (this.#link !== null) {
+      this.#drainSplice();
+      return;
+    }
     const rest = this.#rest;
     if (rest === null) return;
     const written = this.#socket.write(rest);
@@ -120,10 +269,35 @@ export class BunConn implements Conn {
     }
   }
 
+  /** Spliced `drain`: writes what waits for this socket, then resumes the peer (and passes its FIN on). */
+  #drainSplice(): void {
+    const out = this.#out;
+    while (out.length > 0) {
+      const chunk = out[0];
+      const written = this.#socketClosed || this.#isClosed ? -1 : this.#socket.write(chunk);
+      if (written < 0) {
+        this.#failSplice();
+        return;
+      }
+      if (written < chunk.length) {
+        out[0] = chunk.subarray(written);
+        return;
+      }
+      out.shift();
+    }
+    const peer = this.#peer!;
+    if (!peer.#eof) peer.#socket.resume();
+    if (this.#finAfterOut) {
+      this.#finAfterOut = false;
+      this.#sendFin();
+    }
+  }
+
   /** @internal `end` callback: the peer sent FIN; writing stays possible. */
   onEnd(): void {
     this.#eof = true;
-    this.#queue.end();
+    if (this.#link !== null) this.#ended();
+    else this.#queue.end();
   }
 
   /** @internal `error` callback; the `close` callback follows. */
@@ -135,6 +309,18 @@ export class BunConn implements Conn {
   onClose(error: Error | undefined): void {
     if (this.#socketClosed) return;
     this.#socketClosed = true;
+    const link = this.#link;
+    if (link !== null) {
+      // Spliced: an error ends both; a plain close is this side's end (a later write to it fails the splice).
+      const cause = error ?? this.#lastError;
+      if (cause !== undefined && errorCode(cause) !== "") this.#failSplice();
+      else if (!this.#eof) {
+        this.#eof = true;
+        this.#ended();
+      }
+      this.#resolveClosed();
+      return;
+    }
     this.#eof = true;
     this.#settle(error ?? this.#lastError ?? null);
   }

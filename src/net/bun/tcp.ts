@@ -49,6 +49,8 @@ export class BunTcpListener implements TcpListener, Opener {
   #ready: BunConn[] = [];
   #acceptor: PromiseWithResolvers<Conn | null> | null = null;
   #isClosed = false;
+  /** The local address of every accepted socket when bound to one IP (not a wildcard). */
+  #local: NetAddr | undefined;
 
   /** Binds; throws the runtime's error. */
   listen(hostname: string, port: number): void {
@@ -63,6 +65,7 @@ export class BunTcpListener implements TcpListener, Opener {
     listener.getsockname(bound);
     this.#listener = listener;
     this.#addr = netAddr(bound.address ?? listener.hostname, bound.port ?? listener.port);
+    if (!isWildcard(this.#addr.ip)) this.#local = this.#addr;
   }
 
   /** The bound address. */
@@ -72,7 +75,9 @@ export class BunTcpListener implements TcpListener, Opener {
 
   /** @internal Called by the `open` handler: queues the new connection for `accept()`. */
   opened(socket: BunSocket<Owner>): Owner {
-    const conn = new BunConn(socket);
+    // Accepted sockets learn their endpoints now (the router needs them; after a close Bun reports none).
+    const local = this.#local ?? netAddr(socket.localAddress, socket.localPort);
+    const conn = new BunConn(socket, local, netAddr(socket.remoteAddress, socket.remotePort));
     if (this.#isClosed) {
       conn.close();
     } else if (this.#acceptor !== null) {
@@ -117,21 +122,31 @@ export function listenTcp(options: ListenTcpOptions): Promise<TcpListener> {
 class ConnectAttempt implements Opener {
   aborted = false;
   conn: BunConn | null = null;
+  /** The target when it is an IP literal (then the socket's remote address is known without asking). */
+  remote: NetAddr | undefined;
 
   opened(socket: BunSocket<Owner>): Owner {
     if (this.aborted) {
       socket.terminate();
       return this;
     }
-    return this.conn = new BunConn(socket);
+    return this.conn = new BunConn(socket, undefined, this.remote);
   }
 }
+
+/** True for `0.0.0.0` and `::`, whose accepted sockets each have their own local address. */
+function isWildcard(ip: string): boolean {
+  return ip === "0.0.0.0" || ip === "::";
+}
+
+const IP_LITERAL = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[\da-fA-F:.]*:[\da-fA-F:.]*)$/;
 
 /** Connects; an abort rejects at once with `signal.reason` and drops the socket if it opens later. */
 export async function connectTcp(options: ConnectTcpOptions): Promise<Conn> {
   const { hostname, port, signal } = options;
   signal?.throwIfAborted();
   const attempt = new ConnectAttempt();
+  if (IP_LITERAL.test(hostname)) attempt.remote = netAddr(hostname, port);
   const target = hostPort(hostname, port);
   const connecting = bun.connect<Owner>({
     hostname,

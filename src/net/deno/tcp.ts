@@ -4,7 +4,14 @@
  *
  * @module
  */
-import type { Conn, ConnectTcpOptions, ListenTcpOptions, NetAddr, TcpListener } from "../types.ts";
+import type {
+  Conn,
+  ConnectTcpOptions,
+  ListenTcpOptions,
+  NetAddr,
+  SpliceStats,
+  TcpListener,
+} from "../types.ts";
 import { formatAddr, netAddr } from "../types.ts";
 import { errorCode, hostPort, netError } from "../errors.ts";
 
@@ -50,6 +57,12 @@ export class DenoConn implements Conn {
   #finSent = false;
   #isClosed = false;
   #writing: Promise<void> | null = null;
+  /** A `read()` or `write()` is in flight (a splice may not start then). */
+  #reads = 0;
+  #writes = 0;
+  #spliced = false;
+  /** The other connection of a running splice: closing one closes both (the contract of `splice`). */
+  #splicePeer: DenoConn | null = null;
   #resolveClosed: () => void;
 
   /** Wraps an open connection and sets TCP_NODELAY on it. */
@@ -67,7 +80,16 @@ export class DenoConn implements Conn {
 
   /** Reads the next chunk (a view of this connection's buffer, valid until the next read); `null` at EOF. */
   async read(): Promise<Uint8Array | null> {
-    if (this.#eof || this.#isClosed) return null;
+    if (this.#eof || this.#isClosed || this.#spliced) return null;
+    this.#reads++;
+    try {
+      return await this.#read();
+    } finally {
+      this.#reads--;
+    }
+  }
+
+  async #read(): Promise<Uint8Array | null> {
     let buf = this.#buf;
     if (buf === null || buf.length !== this.#size) {
       if (buf !== null) giveBuffer(buf); // the caller's previous chunk is dead once it calls read() again
@@ -103,9 +125,10 @@ export class DenoConn implements Conn {
   }
 
   async #write(chunk: Uint8Array): Promise<void> {
-    if (this.#isClosed || this.#finSent) {
+    if (this.#isClosed || this.#finSent || this.#spliced) {
       throw netError("Cannot write to", formatAddr(this.remoteAddr), this.#isClosed ? "ENOTCONN" : "EPIPE");
     }
+    this.#writes++;
     try {
       let done = await this.#conn.write(chunk);
       while (done < chunk.length) done += await this.#conn.write(chunk.subarray(done));
@@ -113,6 +136,91 @@ export class DenoConn implements Conn {
       const code = this.#isClosed ? "ENOTCONN" : errorCode(error);
       this.close();
       throw netError("Cannot write to", formatAddr(this.remoteAddr), code, error);
+    } finally {
+      this.#writes--;
+    }
+  }
+
+  /**
+   * Relays to another Deno connection with two tight read→write loops on the raw connections (no `read()` /
+   * `write()` wrapper promise per chunk), each with its own pooled buffer sized like `read()`'s. `null` when
+   * `other` is not a Deno connection, either is closed, or a read or write is in flight.
+   */
+  splice(other: Conn, stats: SpliceStats, head?: Uint8Array): Promise<void> | null {
+    if (!(other instanceof DenoConn) || other === this) return null;
+    if (!this.#spliceable() || !other.#spliceable()) return null;
+    this.#spliced = other.#spliced = true;
+    this.#splicePeer = other;
+    other.#splicePeer = this;
+    return this.#splice(other, stats, head);
+  }
+
+  #spliceable(): boolean {
+    return !this.#isClosed && !this.#spliced && this.#reads === 0 && this.#writes === 0 && !this.#finSent;
+  }
+
+  async #splice(other: DenoConn, stats: SpliceStats, head: Uint8Array | undefined): Promise<void> {
+    const fail = () => {
+      stats.failed = true;
+      this.close();
+      other.close();
+    };
+    await Promise.all([
+      this.#pumpTo(other, stats, true, fail, head),
+      other.#pumpTo(this, stats, false, fail),
+    ]);
+    this.close();
+    other.close();
+  }
+
+  /** One direction of a splice: this connection's bytes to `dst`, then FIN. */
+  async #pumpTo(
+    dst: DenoConn,
+    stats: SpliceStats,
+    isA: boolean,
+    fail: () => void,
+    head?: Uint8Array,
+  ): Promise<void> {
+    const src = this.#conn;
+    const out = dst.#conn;
+    let buf = this.#buf ?? takeBuffer(this.#size);
+    this.#buf = null;
+    try {
+      if (head !== undefined && head.length > 0) {
+        stats.aToB += head.length;
+        stats.chunks++;
+        for (let done = 0; done < head.length;) done += await out.write(head.subarray(done));
+      }
+      while (!this.#eof) {
+        let n: number | null;
+        try {
+          n = await src.read(buf);
+        } catch (error) {
+          if (this.#isClosed || isLocalClose(errorCode(error))) return;
+          throw error;
+        }
+        if (n === null) break;
+        if (isA) stats.aToB += n;
+        else stats.bToA += n;
+        stats.chunks++;
+        for (let done = 0; done < n;) done += await out.write(buf.subarray(done, n));
+        if (n === buf.length ? buf.length === SMALL : n < SMALL && buf.length !== SMALL) {
+          giveBuffer(buf);
+          buf = takeBuffer(n === buf.length ? LARGE : SMALL);
+        }
+      }
+      this.#eof = true;
+      if (stats.firstEnd === "") stats.firstEnd = isA ? "a" : "b";
+      if (!dst.#finSent && !dst.#isClosed) {
+        dst.#finSent = true;
+        try {
+          await out.closeWrite();
+        } catch { /* reset meanwhile: the other direction reports it */ }
+      }
+    } catch {
+      if (!this.#isClosed && !dst.#isClosed) fail();
+    } finally {
+      giveBuffer(buf); // every read and write on it has settled
     }
   }
 
@@ -141,6 +249,10 @@ export class DenoConn implements Conn {
       this.#conn.close();
     } catch { /* already closed */ }
     this.#resolveClosed();
+    // Spliced: the other loop may wait on a read of the peer that nothing else would end.
+    const peer = this.#splicePeer;
+    this.#splicePeer = null;
+    peer?.close();
   }
 }
 

@@ -1,0 +1,73 @@
+/**
+ * Timeouts for many short operations on one timer: a per-operation `setTimeout`/`clearTimeout` pair costs a
+ * few microseconds on Deno (a node-compatible timer object per call), which shows at thousands of new
+ * connections per second, while almost every operation (an upstream connect) finishes long before its limit.
+ *
+ * @module
+ */
+
+/** One watched operation; {@linkcode Deadlines.done} it when it finishes. */
+export interface Watched {
+  /** `Date.now()` past which it expires. */
+  readonly at: number;
+  /** Called once if the deadline passes first. */
+  readonly onExpire: () => void;
+}
+
+/**
+ * Watches operations of one time limit. A single interval timer runs while operations come and expires
+ * those past their deadline, so a deadline fires between `ms` and `ms + tick` after `watch()`
+ * (`tick` is a tenth of the limit, between 10 and 250 ms).
+ */
+export class Deadlines {
+  readonly #ms: number;
+  readonly #tick: number;
+  readonly #live = new Set<Watched>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  /** @param ms the time limit of every operation */
+  constructor(ms: number) {
+    this.#ms = ms;
+    this.#tick = Math.min(250, Math.max(10, Math.floor(ms / 10)));
+  }
+
+  /** Operations in flight. */
+  get size(): number {
+    return this.#live.size;
+  }
+
+  /** Starts watching; `onExpire` runs once if `done()` is not called within the limit. */
+  watch(onExpire: () => void): Watched {
+    const w: Watched = { at: Date.now() + this.#ms, onExpire };
+    this.#live.add(w);
+    this.#timer ??= setInterval(() => this.#expire(), this.#tick);
+    return w;
+  }
+
+  /**
+   * The operation finished (or failed) before its deadline. The timer keeps running until a tick finds
+   * nothing in flight, so a steady stream of operations does not create and clear a timer each.
+   */
+  done(w: Watched): void {
+    this.#live.delete(w);
+  }
+
+  #expire(): void {
+    const now = Date.now();
+    for (const w of this.#live) {
+      // Insertion order is deadline order (one limit for all): stop at the first one still in time.
+      if (w.at > now) break;
+      this.#live.delete(w);
+      try {
+        w.onExpire();
+      } catch { /* an expiry handler must not stop the others */ }
+    }
+    if (this.#live.size === 0) this.#stop();
+  }
+
+  #stop(): void {
+    if (this.#timer === undefined) return;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}
