@@ -1,17 +1,17 @@
 /**
  * `http-response` (SPEC §9): answers every request of a connection, on every path, with a configured status,
  * headers and body; templates `{scheme}` `{host}` `{port}` `{method}` `{path}` `{query}` in body and headers.
- * Served by the runtime's HTTP server through {@linkcode InternalHttpServer}, requests handled by Hono.
+ * Parameters are validated here, at creation; serving (the runtime's HTTP server, requests handled by Hono) is
+ * in src/http/response_server.ts, imported only when such a backend exists ({@linkcode LazyImpl}).
  *
  * @module
  */
-import { Hono } from "hono";
 import type { BackendProtocol, ConnContext } from "./types.ts";
 import { param } from "../core/backend.ts";
 import { parseKey } from "../matchers/mod.ts";
 import { createHttpProbe, HTTP_MATCHER_PARAMS } from "../http/matchers.ts";
 import { checkHeader } from "../http/headers.ts";
-import { InternalHttpServer } from "../http/internal_server.ts";
+import { LazyImpl } from "./lazy.ts";
 import { compileTemplate, requestVars, type Template, type TemplateVars } from "../http/template.ts";
 
 const NO_VARS: TemplateVars = { scheme: "", host: "", port: "", method: "", path: "", query: "" };
@@ -78,17 +78,18 @@ export const httpResponse: BackendProtocol = {
       return new Response(bodyText === "" ? null : body.render(vars), { status, headers: h });
     };
 
-    const app = new Hono<{ Bindings: { ctx: ConnContext } }>();
-    app.all("*", (c) => respond(c.req.raw, c.env.ctx));
-    const server = new InternalHttpServer({
-      net: services.net,
-      logger: log,
-      handler: (req, routed) => app.fetch(req, { ctx: routed.ctx }),
-    });
+    const impl = new LazyImpl(
+      "http-response",
+      log,
+      () =>
+        import("../http/response_server.ts").then((m) =>
+          m.createResponseServer({ net: services.net, logger: log, respond })
+        ),
+    );
     return {
       probe,
-      handleTcp: (conn, ctx) => server.serve(conn, ctx),
-      dispose: () => void server.close(),
+      handleTcp: (conn, ctx) => impl.handleTcp(conn, ctx),
+      dispose: () => impl.dispose(),
     };
   },
 };

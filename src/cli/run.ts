@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { App, type AppListener, BackendConfigError } from "../app.ts";
-import { type Config, ConfigError, configError, loadConfig } from "../config/load.ts";
+import { type Config, ConfigError, configError, loadConfig, preloadConfigFile } from "../config/load.ts";
 import { STRATEGIES } from "../strategies/mod.ts";
 import { createLogger, type Logger, stderrSink } from "../logging/logger.ts";
 import { createFileSink, type FileSink } from "../logging/file_sink.ts";
@@ -41,19 +41,22 @@ export function readTextFileOrUndefined(path: string): string | undefined {
 
 /**
  * Loads the configuration from the process's arguments and environment; `--routing-strategy` is checked
- * against `strategies` (`null`: not checked, for the first pass that finds the extensions to load).
+ * against `strategies` (`null`: not checked, for the first pass that finds the extensions to load). The
+ * config file's parser (YAML, TOML) is imported first, when there is such a file.
  */
-export function loadProcessConfig(
+export async function loadProcessConfig(
   argv: readonly string[],
   strategies: readonly { name: string }[] | null = STRATEGIES,
-): Config {
-  return loadConfig({
-    argv,
-    env: process.env,
-    cwd: process.cwd(),
-    readTextFile: readTextFileOrUndefined,
-    knownStrategies: strategies?.map((s) => s.name),
-  });
+): Promise<Config> {
+  return loadConfig(
+    await preloadConfigFile({
+      argv,
+      env: process.env,
+      cwd: process.cwd(),
+      readTextFile: readTextFileOrUndefined,
+      knownStrategies: strategies?.map((s) => s.name),
+    }),
+  );
 }
 
 /**
@@ -144,8 +147,8 @@ export async function run(argv: readonly string[]): Promise<number> {
   let config: Config;
   let plugins: LoadedPlugins;
   try {
-    plugins = await loadPlugins(loadProcessConfig(argv, null), { cwd: process.cwd() });
-    config = loadProcessConfig(argv, plugins.strategies);
+    plugins = await loadPlugins(await loadProcessConfig(argv, null), { cwd: process.cwd() });
+    config = await loadProcessConfig(argv, plugins.strategies);
   } catch (err) {
     return fail(err);
   }
@@ -198,11 +201,13 @@ export async function run(argv: readonly string[]): Promise<number> {
     app = buildApp(config, net, logger, { ...plugins, negotiators }, tlsModule?.createTlsFromConfig);
     if (acme && app.tlsStore) acme.manager.installStored(app.tlsStore);
     logger.info(`pmmux ${VERSION} on ${net.runtime}${config.configFile ? ` with ${config.configFile}` : ""}`);
-    otlp = config.otlpEnable ? (await import("../metrics/otlp/mod.ts")).createOtlpFromConfig(config, {
-      metrics: app.services.metrics,
-      logger: logger.child("otlp"),
-      version: VERSION,
-    }) : undefined;
+    otlp = config.otlpEnable
+      ? (await import("../metrics/otlp/mod.ts")).createOtlpFromConfig(config, {
+        metrics: app.services.metrics,
+        logger: logger.child("otlp"),
+        version: VERSION,
+      })
+      : undefined;
     await app.start();
     // The NAT client loads when a binding asks for a mapping, or for the management API's port-map routes.
     if (config.managementEnable || config.portBindings.some((b) => b.publicPort !== "!")) {
@@ -277,7 +282,7 @@ export async function reloadFromFile(
   strategies: readonly { name: string }[] = STRATEGIES,
 ): Promise<Error | undefined> {
   try {
-    const config = loadProcessConfig(argv, strategies);
+    const config = await loadProcessConfig(argv, strategies);
     await app.reload({
       backends: config.backends,
       listeners: listenersOf(config, logger),

@@ -5,18 +5,60 @@
  *
  * @module
  */
-import { parse as parseToml, TomlError } from "smol-toml";
-import { parse as parseYaml } from "yaml";
 import { ConfigError, configError } from "./errors.ts";
 import { duplicateError, findOption, type Layer, type RawItem, type RawValue } from "./layer.ts";
 
-/** Config file formats by extension (lower-case, with the dot). */
-export const CONFIG_FORMATS: Readonly<Record<string, (text: string) => unknown>> = {
-  ".toml": (text) => parseToml(text),
-  ".yaml": (text) => parseYaml(text),
-  ".yml": (text) => parseYaml(text),
-  ".json": (text) => JSON.parse(text),
+/** A config file parser: the text to a document, and the one-line description of its syntax errors. */
+export interface ConfigParser {
+  parse(text: string): unknown;
+  describe?(error: unknown): string;
+}
+
+/**
+ * Config file formats by extension (lower-case, with the dot), each loading its parser. The YAML and TOML
+ * parsers are imported only when a file of theirs is read: together they weigh 5-8 MiB of resident memory,
+ * which a process configured from the command line does not need.
+ */
+export const CONFIG_FORMATS: Readonly<Record<string, () => Promise<ConfigParser>>> = {
+  ".toml": async () => {
+    const { parse, TomlError } = await import("smol-toml");
+    return {
+      parse: (text) => parse(text),
+      describe: (e) =>
+        e instanceof TomlError ? `${firstLine(e)} at line ${e.line}, column ${e.column}` : firstLine(e),
+    };
+  },
+  ".yaml": loadYaml,
+  ".yml": loadYaml,
+  ".json": () => Promise.resolve(JSON_PARSER),
 };
+
+async function loadYaml(): Promise<ConfigParser> {
+  const { parse } = await import("yaml");
+  return { parse: (text) => parse(text) };
+}
+
+const JSON_PARSER: ConfigParser = { parse: (text) => JSON.parse(text) };
+
+/** Parsers loaded so far, by extension. */
+const parsers = new Map<string, ConfigParser>([[".json", JSON_PARSER]]);
+
+/** The extension of a path, lower-case with the dot (`""` without one). */
+function extensionOf(path: string): string {
+  return /\.[^./\\]*$/.exec(path)?.[0].toLowerCase() ?? "";
+}
+
+/**
+ * Loads the parser for a config file path's extension, so {@linkcode parseConfigText} can then parse it
+ * synchronously. Does nothing for an unsupported extension (parsing reports it) or a parser already loaded.
+ *
+ * @example await loadConfigParser("/etc/pmmux.yaml"); parseConfigText("/etc/pmmux.yaml", text);
+ */
+export async function loadConfigParser(path: string): Promise<void> {
+  const extension = extensionOf(path);
+  if (parsers.has(extension) || !Object.hasOwn(CONFIG_FORMATS, extension)) return;
+  parsers.set(extension, await CONFIG_FORMATS[extension]());
+}
 
 /** The source text for a config file. */
 export function fileSource(path: string): string {
@@ -24,27 +66,32 @@ export function fileSource(path: string): string {
 }
 
 /**
- * Parses a config file's text into a document, by the path's extension.
+ * Parses a config file's text into a document, by the path's extension. The format's parser must have been
+ * loaded with {@linkcode loadConfigParser} (JSON's always is).
  *
  * @throws {ConfigError} for an unsupported extension or a syntax error (with the parser's error as cause).
+ * @throws {Error} when the parser of a supported extension was not loaded (a programming error).
  */
 export function parseConfigText(path: string, text: string): unknown {
-  const extension = /\.[^./\\]*$/.exec(path)?.[0].toLowerCase() ?? "";
-  const parse = Object.hasOwn(CONFIG_FORMATS, extension) ? CONFIG_FORMATS[extension] : undefined;
-  if (parse === undefined) {
+  const extension = extensionOf(path);
+  if (!Object.hasOwn(CONFIG_FORMATS, extension)) {
     throw new ConfigError(`Unsupported config file "${path}": expected a .toml, .yaml, .yml or .json file`);
   }
+  const parser = parsers.get(extension);
+  if (parser === undefined) {
+    throw new Error(`The ${extension} config file parser is not loaded: await loadConfigParser() first`);
+  }
   try {
-    return parse(text.replace(/^\uFEFF/, ""));
+    return parser.parse(text.replace(/^\uFEFF/, ""));
   } catch (e) {
-    throw new ConfigError(`Cannot parse config file "${path}": ${describeSyntaxError(e)}`, { cause: e });
+    const reason = parser.describe ? parser.describe(e) : firstLine(e);
+    throw new ConfigError(`Cannot parse config file "${path}": ${reason}`, { cause: e });
   }
 }
 
-/** The first line of a parser's message (TOML and YAML add a code excerpt below), with TOML's position. */
-function describeSyntaxError(e: unknown): string {
-  const first = (e instanceof Error ? e.message : String(e)).split("\n")[0].replace(/:\s*$/, "");
-  return e instanceof TomlError ? `${first} at line ${e.line}, column ${e.column}` : first;
+/** The first line of a parser's message (TOML and YAML add a code excerpt below). */
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0].replace(/:\s*$/, "");
 }
 
 /**

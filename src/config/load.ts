@@ -9,7 +9,7 @@ import { isAbsolute, join } from "node:path";
 import { parseOptionArgs } from "../cli/args.ts";
 import { readEnvLayer } from "./env_layer.ts";
 import { ConfigError, configError } from "./errors.ts";
-import { parseConfigText, readFileLayer } from "./file_layer.ts";
+import { loadConfigParser, parseConfigText, readFileLayer } from "./file_layer.ts";
 import { findOption, type Layer, type RawItem } from "./layer.ts";
 import { type ConfigValues, type OptionDef, OPTIONS } from "./options.ts";
 import { SpecError } from "./tokenizer.ts";
@@ -94,14 +94,42 @@ export function loadConfig(input: LoadInput): Config {
   return config;
 }
 
-function readConfigFile(cli: Layer, env: Layer, input: LoadInput): { layer: Layer; path?: string } {
+/**
+ * Reads the config file the input names (or the default one) and loads the parser its format needs, which
+ * {@linkcode loadConfig} cannot do itself, being synchronous: the YAML and TOML parsers are imported only
+ * when such a file is read. Resolves with the input whose reader hands `loadConfig` the text already read.
+ * Never rejects for a configuration error: `loadConfig` reports it.
+ *
+ * @example const config = loadConfig(await preloadConfigFile(input));
+ */
+export async function preloadConfigFile(input: LoadInput): Promise<LoadInput> {
+  let path: string;
+  let content: string | undefined;
+  try {
+    path = locateConfigFile(parseOptionArgs(input.argv), readEnvLayer(input.env), input).path;
+    content = input.readTextFile(path);
+  } catch {
+    return input;
+  }
+  if (content === undefined) return input;
+  await loadConfigParser(path);
+  const read = input.readTextFile;
+  return { ...input, readTextFile: (p) => p === path ? content : read(p) };
+}
+
+/** The config file's resolved path, and the setting that named it (none: the default file). */
+function locateConfigFile(cli: Layer, env: Layer, input: LoadInput) {
   const named = cli.get("config-file") ?? env.get("config-file");
   const given = named?.kind === "scalar" ? String(named.value) : DEFAULT_CONFIG_FILE;
   const text = substituteEnv(given, input.env);
   if (named !== undefined && text.trim() === "") {
     throw configError("config-file", text, named.source, "expected a file path");
   }
-  const path = isAbsolute(text) ? text : join(input.cwd, text);
+  return { path: isAbsolute(text) ? text : join(input.cwd, text), named };
+}
+
+function readConfigFile(cli: Layer, env: Layer, input: LoadInput): { layer: Layer; path?: string } {
+  const { path, named } = locateConfigFile(cli, env, input);
   let content: string | undefined;
   try {
     content = input.readTextFile(path);

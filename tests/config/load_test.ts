@@ -3,9 +3,13 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Config, loadConfig, type LoadInput } from "../../src/config/load.ts";
+import { type Config, loadConfig, type LoadInput, preloadConfigFile } from "../../src/config/load.ts";
 import { ConfigError, configError } from "../../src/config/errors.ts";
 import { SpecError } from "../../src/config/spec.ts";
+import { loadConfigParser } from "../../src/config/file_layer.ts";
+
+// loadConfig() is synchronous: the YAML and TOML parsers load beforehand (run.ts does it for the file it reads).
+await Promise.all(["x.toml", "x.yaml", "x.yml"].map(loadConfigParser));
 
 const CWD = "/srv/pmmux";
 const STRATEGIES = ["first-available", "least-requests", "round-robin"];
@@ -282,6 +286,33 @@ test("loadConfig() reads a real file through the injected reader", () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("preloadConfigFile() reads the file once and hands loadConfig its text", async () => {
+  const reads: string[] = [];
+  const files: Record<string, string> = { [`${CWD}/p.yml`]: "pmmux:\n  backends: [a:noop]\n" };
+  const input = await preloadConfigFile({
+    argv: ["-c", "p.yml"],
+    env: {},
+    cwd: CWD,
+    readTextFile: (path) => (reads.push(path), files[path]),
+  });
+  assert.deepEqual(loadConfig(input).backends.map((b) => b.name), ["a"]);
+  assert.deepEqual(reads, [`${CWD}/p.yml`]);
+  // Missing or unreadable files and bad extensions are left for loadConfig to report.
+  const missing = { argv: ["-c", "none.toml"], env: {}, cwd: CWD, readTextFile: () => undefined };
+  assert.equal(await preloadConfigFile(missing), missing);
+  throwsConfig(() => loadConfig(missing), /none\.toml" not found/);
+  const failing: LoadInput = {
+    argv: [],
+    env: {},
+    cwd: CWD,
+    readTextFile: () => {
+      throw new Error("permission denied");
+    },
+  };
+  assert.equal(await preloadConfigFile(failing), failing);
+  throwsConfig(() => loadConfig(failing), /permission denied/);
 });
 
 test("loadConfig() fails when a named config file is missing", () => {
