@@ -48,7 +48,7 @@ export class BunConn implements Conn {
   #peer: BunConn | null = null;
   #isA = false;
   /** Spliced: chunks from the peer that this socket has not taken yet (the peer is paused meanwhile). */
-  #out: Uint8Array[] = [];
+  #out: Uint8Array[] | null = null;
   /** Spliced: the peer has ended; send FIN once `#out` is written. */
   #finAfterOut = false;
 
@@ -183,7 +183,7 @@ export class BunConn implements Conn {
 
   /** Spliced: writes a chunk from `source`; what the kernel does not take waits for `drain`, `source` paused. */
   #spliceWrite(chunk: Uint8Array, source: BunConn): void {
-    if (this.#out.length > 0) {
+    if (this.#out !== null && this.#out.length > 0) {
       this.#out.push(chunk);
       // Normally paused already; but draining its read queue at splice start may have resumed it.
       source.#socket.pause();
@@ -195,7 +195,7 @@ export class BunConn implements Conn {
       this.#failSplice();
       return;
     }
-    this.#out.push(written === 0 ? chunk : chunk.subarray(written));
+    (this.#out ??= []).push(written === 0 ? chunk : chunk.subarray(written));
     source.#socket.pause();
   }
 
@@ -204,7 +204,7 @@ export class BunConn implements Conn {
     const link = this.#link!;
     if (link.stats.firstEnd === "") link.stats.firstEnd = this.#isA ? "a" : "b";
     const peer = this.#peer!;
-    if (peer.#out.length > 0) peer.#finAfterOut = true;
+    if (peer.#out !== null && peer.#out.length > 0) peer.#finAfterOut = true;
     else peer.#sendFin();
   }
 
@@ -230,7 +230,7 @@ export class BunConn implements Conn {
     for (const conn of [link.a, link.b]) {
       conn.#link = null;
       conn.#peer = null;
-      conn.#out.length = 0;
+      conn.#out = null;
     }
     link.a.close();
     link.b.close();
@@ -271,7 +271,7 @@ export class BunConn implements Conn {
 
   /** Spliced `drain`: writes what waits for this socket, then resumes the peer (and passes its FIN on). */
   #drainSplice(): void {
-    const out = this.#out;
+    const out = this.#out ?? [];
     while (out.length > 0) {
       const chunk = out[0];
       const written = this.#socketClosed || this.#isClosed ? -1 : this.#socket.write(chunk);
