@@ -8,7 +8,7 @@ import { lookup } from "node:dns/promises";
 import type { BackendHandler, BackendProtocol, BackendServices, BackendSpec, Conn } from "./types.ts";
 import { param } from "../core/backend.ts";
 import { relay } from "../core/relay.ts";
-import { Deadlines } from "../core/deadlines.ts";
+import { errorCode } from "../net/errors.ts";
 import { type NetAddr, netAddr, type UdpSocket } from "../net/types.ts";
 import { readMs, readPort } from "./params.ts";
 import { openUdpForward } from "./udp_forward.ts";
@@ -51,29 +51,18 @@ function createTcpPass(spec: BackendSpec, services: BackendServices): BackendHan
   const idleTimeout = readMs(spec.params, "idle-timeout", 0);
   const proxyVersion = readProxyVersion(spec.params);
   const log = services.logger;
-  const deadlines = new Deadlines(connectTimeout);
   return {
     async handleTcp(conn: Conn, ctx) {
       let upstream: Conn;
-      const ac = new AbortController();
-      const watched = deadlines.watch(() => ac.abort());
-      const onAbort = () => ac.abort();
-      ctx.signal.addEventListener("abort", onAbort, { once: true });
+      // Shutdown or removal during the connect closes `conn`; the relay below then ends at once.
       try {
-        upstream = await services.net.connectTcp({ hostname: host, port, signal: ac.signal });
+        upstream = await services.net.connectTcp({ hostname: host, port, timeout: connectTimeout });
       } catch (err) {
-        ctx.closeReason = ctx.signal.aborted
-          ? "aborted"
-          : ac.signal.aborted
-          ? "connect-timeout"
-          : "connect-failed";
+        ctx.closeReason = errorCode(err) === "ETIMEDOUT" ? "connect-timeout" : "connect-failed";
         services.metrics.add("router.connection.failed", 1, { reason: ctx.closeReason, protocol: "Tcp" });
         log.warn(`Cannot connect to ${host}:${port} for connection ${ctx.id}: ${(err as Error).message}`);
         conn.close();
         return;
-      } finally {
-        deadlines.done(watched);
-        ctx.signal.removeEventListener("abort", onAbort);
       }
       if (proxyVersion !== undefined) {
         const { source, destination } = announcedAddresses(ctx);
@@ -88,7 +77,11 @@ function createTcpPass(spec: BackendSpec, services: BackendServices): BackendHan
           return;
         }
       }
-      const r = await relay(conn, upstream, { idleTimeout: idleTimeout || undefined, signal: ctx.signal });
+      const r = await relay(conn, upstream, {
+        idleTimeout: idleTimeout || undefined,
+        onAbort: ctx.onAbort?.bind(ctx),
+        signal: ctx.onAbort === undefined ? ctx.signal : undefined,
+      });
       ctx.ingressBytes = r.clientToUpstream;
       ctx.egressBytes = r.upstreamToClient;
       ctx.closeReason = r.reason;

@@ -48,8 +48,17 @@ export interface ConnContext {
   client: NetAddr;
   /** The address the client connected to. */
   readonly local: NetAddr;
-  /** Aborted when the router shuts down or the backend is force-removed. */
+  /**
+   * Aborted when the router shuts down or the backend is force-removed. The router creates it on first use;
+   * code on every connection's path should prefer {@linkcode ConnContext.onAbort}, which needs no signal.
+   */
   readonly signal: AbortSignal;
+  /**
+   * Runs `fn` once when the connection is aborted (the same moment `signal` fires; at once if it already
+   * was) and returns the function that unregisters it. Absent from contexts made by hand (tests): fall back
+   * to `signal`.
+   */
+  onAbort?(fn: () => void): () => void;
   /** Bytes client → backend, updated by the relay when it ends. */
   ingressBytes: number;
   /** Bytes backend → client, updated by the relay when it ends. */

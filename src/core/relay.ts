@@ -13,6 +13,8 @@ export interface RelayOptions {
   idleTimeout?: number;
   /** Aborting closes both sides (shutdown, forced backend removal). */
   signal?: AbortSignal;
+  /** The same without a signal: a connection context's `onAbort` (used instead of `signal` when given). */
+  onAbort?: (fn: () => void) => () => void;
 }
 
 /** What a finished relay reports. */
@@ -72,8 +74,14 @@ export async function relay(client: Conn, upstream: Conn, options: RelayOptions 
     timer = setTimeout(check, tick);
   }
   const onAbort = () => closeBoth("aborted");
-  options.signal?.addEventListener("abort", onAbort, { once: true });
-  if (options.signal?.aborted) onAbort();
+  let unlisten: (() => void) | undefined;
+  if (options.onAbort !== undefined) unlisten = options.onAbort(onAbort);
+  else if (options.signal !== undefined) {
+    const signal = options.signal;
+    signal.addEventListener("abort", onAbort, { once: true });
+    unlisten = () => signal.removeEventListener("abort", onAbort);
+    if (signal.aborted) onAbort();
+  }
 
   const spliced = reason === "" && client.splice !== undefined ? client.splice(upstream, stats) : null;
   if (spliced !== null) {
@@ -103,7 +111,7 @@ export async function relay(client: Conn, upstream: Conn, options: RelayOptions 
     await Promise.all([pump(client, upstream, up, "client"), pump(upstream, client, down, "upstream")]);
   }
   if (timer !== undefined) clearTimeout(timer);
-  options.signal?.removeEventListener("abort", onAbort);
+  unlisten?.();
   closeBoth(firstEnd || "error");
   return { clientToUpstream: up.bytes, upstreamToClient: down.bytes, reason };
 }

@@ -48,9 +48,68 @@ let nextId = 0;
 
 interface OpenConn {
   conn: Conn;
-  ctx: ConnContext;
-  abort: AbortController;
+  ctx: RoutedContext;
   entry: BackendEntry | undefined;
+}
+
+const NOTHING = () => {};
+
+/**
+ * The context of one routed connection. Its abort signal is made only when someone asks for it: an
+ * `AbortController` per connection is a native object with a finaliser on Bun, and the relay and `pass`
+ * need only {@linkcode RoutedContext.onAbort}.
+ */
+class RoutedContext implements ConnContext {
+  readonly id: number;
+  readonly props: Map<string, string>;
+  client: NetAddr;
+  readonly local: NetAddr;
+  ingressBytes = 0;
+  egressBytes = 0;
+  closeReason = "";
+  #controller: AbortController | undefined;
+  #listeners: (() => void)[] | undefined;
+  #aborted = false;
+
+  constructor(id: number, conn: Conn) {
+    this.id = id;
+    this.client = conn.remoteAddr;
+    this.local = conn.localAddr;
+    this.props = baseProps(this.local, this.client);
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort();
+    }
+    return this.#controller.signal;
+  }
+
+  onAbort(fn: () => void): () => void {
+    if (this.#aborted) {
+      fn();
+      return NOTHING;
+    }
+    const listeners = this.#listeners ??= [];
+    listeners.push(fn);
+    return () => {
+      const i = listeners.indexOf(fn);
+      if (i >= 0) listeners.splice(i, 1);
+    };
+  }
+
+  /** Aborts once: the signal (if made) and every registered callback. */
+  abort(): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#controller?.abort();
+    for (const fn of this.#listeners?.splice(0) ?? []) {
+      try {
+        fn();
+      } catch { /* one callback's failure must not skip the others */ }
+    }
+  }
 }
 
 /** Routes accepted TCP connections. */
@@ -107,19 +166,8 @@ export class TcpRouter {
   async handle(conn: Conn, listener: ListenerContext): Promise<void> {
     const started = Date.now();
     const id = ++nextId;
-    // One controller per connection: a shared signal would collect a listener per open connection.
-    const abort = new AbortController();
-    const ctx: ConnContext = {
-      id,
-      props: baseProps(conn.localAddr, conn.remoteAddr),
-      client: conn.remoteAddr,
-      local: conn.localAddr,
-      signal: abort.signal,
-      ingressBytes: 0,
-      egressBytes: 0,
-      closeReason: "",
-    };
-    const rec: OpenConn = { conn, ctx, abort, entry: undefined };
+    const ctx = new RoutedContext(id, conn);
+    const rec: OpenConn = { conn, ctx, entry: undefined };
     this.#total.add();
     if (this.#open.size >= this.#o.maxConnections) {
       this.#fail(conn, ctx, "max-connections");
@@ -199,8 +247,8 @@ export class TcpRouter {
 
   /** Closes every open connection (end of the shutdown grace period). */
   closeAll(): void {
-    for (const { conn, abort } of this.#open) {
-      abort.abort();
+    for (const { conn, ctx } of this.#open) {
+      ctx.abort();
       conn.close();
     }
   }
@@ -210,7 +258,7 @@ export class TcpRouter {
     for (const rec of this.#open) {
       if (rec.entry !== entry) continue;
       rec.ctx.closeReason ||= "backend-removed";
-      rec.abort.abort();
+      rec.ctx.abort();
       rec.conn.close();
     }
   }

@@ -154,14 +154,20 @@ export class HealthMonitor {
     }
     if (job.stopped) return;
     if (this.#log.enabled("debug")) {
-      this.#log.debug(`Check of "${entry.name}" (${entry.transport.toUpperCase()}) ${ok ? "passed" : `failed: ${reason}`}`);
+      this.#log.debug(
+        `Check of "${entry.name}" (${entry.transport.toUpperCase()}) ${ok ? "passed" : `failed: ${reason}`}`,
+      );
     }
     entry.lastHealthCheck = new Date();
     const labels = { backend: entry.name, protocol: entry.transport === "tcp" ? "Tcp" : "Udp" };
     this.#metrics.add("backend.health_check.total", 1, { ...labels, result: ok ? "success" : "failure" });
     this.#metrics.observe("backend.health_check.duration", Date.now() - started, labels);
     const next = nextHealth(
-      { status: entry.status, failures: entry.healthCheckFailureCount, successes: entry.healthCheckSuccessCount },
+      {
+        status: entry.status,
+        failures: entry.healthCheckFailureCount,
+        successes: entry.healthCheckSuccessCount,
+      },
       ok,
       spec,
     );

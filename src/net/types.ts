@@ -116,6 +116,11 @@ export interface ConnectTcpOptions {
   port: number;
   /** Aborts the connection attempt: the promise rejects with `signal.reason` and any half-open socket is closed. */
   signal?: AbortSignal;
+  /**
+   * Gives up after this many ms (plus up to a tenth of it, at most 250 ms: one shared timer serves all
+   * attempts): the promise rejects with code `ETIMEDOUT` and any half-open socket is closed.
+   */
+  timeout?: number;
 }
 
 /** A datagram received on a {@linkcode UdpSocket}. It must not throw (an exception is swallowed). */

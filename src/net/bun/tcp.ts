@@ -11,6 +11,7 @@ import type { Conn, ConnectTcpOptions, ListenTcpOptions, NetAddr, TcpListener } 
 import { netAddr } from "../types.ts";
 import { errorCode, hostPort, netError } from "../errors.ts";
 import { BunConn } from "./conn.ts";
+import { deadlinesFor } from "../deadlines.ts";
 
 /** Whoever gets a socket's `open` callback: a listener, or a connect attempt. */
 interface Opener {
@@ -141,9 +142,12 @@ function isWildcard(ip: string): boolean {
 
 const IP_LITERAL = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[\da-fA-F:.]*:[\da-fA-F:.]*)$/;
 
-/** Connects; an abort rejects at once with `signal.reason` and drops the socket if it opens later. */
+/**
+ * Connects; an abort rejects at once with `signal.reason`, a timeout with code `ETIMEDOUT`, and the socket
+ * is dropped if it opens later (Bun cannot cancel a pending connect).
+ */
 export async function connectTcp(options: ConnectTcpOptions): Promise<Conn> {
-  const { hostname, port, signal } = options;
+  const { hostname, port, signal, timeout } = options;
   signal?.throwIfAborted();
   const attempt = new ConnectAttempt();
   if (IP_LITERAL.test(hostname)) attempt.remote = netAddr(hostname, port);
@@ -158,20 +162,25 @@ export async function connectTcp(options: ConnectTcpOptions): Promise<Conn> {
     () => attempt.conn!,
     (error) => Promise.reject(netError("Cannot connect to", target, errorCode(error), error)),
   );
-  if (signal === undefined) return await connecting;
+  if (signal === undefined && timeout === undefined) return await connecting;
   const { promise, resolve, reject } = Promise.withResolvers<Conn>();
-  const onAbort = () => {
+  const giveUp = (reason: unknown) => {
     attempt.aborted = true;
     attempt.conn?.close();
-    reject(signal.reason);
+    reject(reason);
   };
-  signal.addEventListener("abort", onAbort, { once: true });
+  const onAbort = () => giveUp(signal!.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const timer = timeout === undefined
+    ? undefined
+    : deadlinesFor(timeout).watch(() => giveUp(netError("Cannot connect to", target, "ETIMEDOUT")));
   connecting.then(resolve, reject);
   try {
     const conn = await promise;
-    if (signal.aborted) throw signal.reason;
+    if (signal?.aborted) throw signal.reason;
     return conn;
   } finally {
-    signal.removeEventListener("abort", onAbort);
+    signal?.removeEventListener("abort", onAbort);
+    if (timer !== undefined) deadlinesFor(timeout!).done(timer);
   }
 }

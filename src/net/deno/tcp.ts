@@ -14,6 +14,7 @@ import type {
 } from "../types.ts";
 import { formatAddr, netAddr } from "../types.ts";
 import { errorCode, hostPort, netError } from "../errors.ts";
+import { deadlinesFor, type Watched } from "../deadlines.ts";
 
 /** First read size: a pending read pins its buffer, so idle connections keep a small one. */
 const SMALL = 4 * 1024;
@@ -300,20 +301,45 @@ export function listenTcp(options: ListenTcpOptions): Promise<TcpListener> {
   }
 }
 
-/** Connects; an abort rejects with `signal.reason` and closes any socket the attempt produced. */
+/**
+ * Connects; an abort rejects with `signal.reason`, a timeout with code `ETIMEDOUT`, and either closes any
+ * socket the attempt produced (Deno cancels the pending connect through the signal it is given).
+ */
 export async function connectTcp(options: ConnectTcpOptions): Promise<Conn> {
-  const { hostname, port, signal } = options;
+  const { hostname, port, signal, timeout } = options;
   signal?.throwIfAborted();
+  let cancel = signal;
+  let timer: Watched | undefined;
+  let timedOut = false;
+  let unlink: (() => void) | undefined;
+  if (timeout !== undefined) {
+    const ac = new AbortController();
+    cancel = ac.signal;
+    timer = deadlinesFor(timeout).watch(() => {
+      timedOut = true;
+      ac.abort();
+    });
+    if (signal !== undefined) {
+      const onAbort = () => ac.abort(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      unlink = () => signal.removeEventListener("abort", onAbort);
+    }
+  }
   let conn: Deno.TcpConn;
   try {
-    conn = await Deno.connect({ hostname, port, signal });
+    conn = await Deno.connect({ hostname, port, signal: cancel });
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
-    throw netError("Cannot connect to", hostPort(hostname, port), errorCode(error), error);
+    const code = timedOut ? "ETIMEDOUT" : errorCode(error);
+    throw netError("Cannot connect to", hostPort(hostname, port), code, error);
+  } finally {
+    if (timer !== undefined) deadlinesFor(timeout!).done(timer);
+    unlink?.();
   }
-  if (signal?.aborted) {
+  if (signal?.aborted || timedOut) {
     conn.close();
-    throw signal.reason;
+    if (signal?.aborted) throw signal.reason;
+    throw netError("Cannot connect to", hostPort(hostname, port), "ETIMEDOUT");
   }
   return new DenoConn(conn);
 }

@@ -71,3 +71,12 @@ export class Deadlines {
     this.#timer = undefined;
   }
 }
+
+const shared = new Map<number, Deadlines>();
+
+/** The shared {@linkcode Deadlines} of one limit (connect timeouts: one timer per distinct limit in use). */
+export function deadlinesFor(ms: number): Deadlines {
+  let d = shared.get(ms);
+  if (d === undefined) shared.set(ms, d = new Deadlines(ms));
+  return d;
+}
