@@ -15,6 +15,7 @@ import type { Strategy } from "../strategies/types.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Counter, Histogram, Metrics } from "../metrics/metrics.ts";
 import { entryMetrics } from "./entry_metrics.ts";
+import { type Deadlines, deadlinesFor, type Watched } from "../net/deadlines.ts";
 
 /** Options for {@linkcode TcpRouter}. */
 export interface TcpRouterOptions {
@@ -124,6 +125,7 @@ export class TcpRouter {
   #total: Counter;
   #selection: Histogram;
   #open = new Set<OpenConn>();
+  #deadlines: Deadlines;
   #perIp = new Map<string, number>();
 
   constructor(options: TcpRouterOptions) {
@@ -135,6 +137,7 @@ export class TcpRouter {
     this.#total = options.metrics.counter("router.connection.total", { protocol: "Tcp" });
     this.#selection = options.metrics.histogram("router.selection.duration", { protocol: "Tcp" });
     this.#rate = options.connectionRatePerIp ? new RateLimiter(options.connectionRatePerIp) : undefined;
+    this.#deadlines = deadlinesFor(options.selectionTimeout ?? 5000);
     this.#o = {
       negotiators: options.negotiators ?? [],
       selectionTimeout: options.selectionTimeout ?? 5000,
@@ -268,7 +271,7 @@ export class TcpRouter {
     const answers: (Verdict | undefined)[] = [];
     const sctx = { clientIp: ctx.client.ip };
     let timedOut = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let watched: Watched | undefined;
     let deadline: Promise<boolean> | undefined;
     try {
       for (;;) {
@@ -281,17 +284,18 @@ export class TcpRouter {
           return d;
         }
         if (!deadline) {
+          // One shared timer for every connection's selection deadline, not a timer each.
           deadline = new Promise((resolve) => {
-            timer = setTimeout(() => {
+            watched = this.#deadlines.watchUntil(deadlineAt, () => {
               timedOut = true;
               resolve(false);
-            }, Math.max(0, deadlineAt - Date.now()));
+            });
           });
         }
         await Promise.race([preview.fill(), deadline]);
       }
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
+      if (watched !== undefined) this.#deadlines.done(watched);
     }
   }
 

@@ -17,18 +17,21 @@ export interface Watched {
 /**
  * Watches operations of one time limit. A single interval timer runs while operations come and expires
  * those past their deadline, so a deadline fires between `ms` and `ms + tick` after `watch()`
- * (`tick` is a tenth of the limit, between 10 and 250 ms).
+ * (`tick` is a twentieth of the limit, between 5 and 100 ms).
  */
 export class Deadlines {
   readonly #ms: number;
   readonly #tick: number;
   readonly #live = new Set<Watched>();
   #timer: ReturnType<typeof setInterval> | undefined;
+  /** The latest deadline added; while deadlines come in order, a tick stops at the first one in time. */
+  #last = 0;
+  #ordered = true;
 
   /** @param ms the time limit of every operation */
   constructor(ms: number) {
     this.#ms = ms;
-    this.#tick = Math.min(250, Math.max(10, Math.floor(ms / 10)));
+    this.#tick = Math.min(100, Math.max(5, Math.floor(ms / 20)));
   }
 
   /** Operations in flight. */
@@ -38,7 +41,17 @@ export class Deadlines {
 
   /** Starts watching; `onExpire` runs once if `done()` is not called within the limit. */
   watch(onExpire: () => void): Watched {
-    const w: Watched = { at: Date.now() + this.#ms, onExpire };
+    return this.watchUntil(Date.now() + this.#ms, onExpire);
+  }
+
+  /**
+   * Starts watching with an explicit deadline (`Date.now()` time, normally at most the limit ahead: a
+   * connection's selection deadline counted from its accept).
+   */
+  watchUntil(at: number, onExpire: () => void): Watched {
+    const w: Watched = { at, onExpire };
+    if (at < this.#last) this.#ordered = false;
+    else this.#last = at;
     this.#live.add(w);
     this.#timer ??= setInterval(() => this.#expire(), this.#tick);
     return w;
@@ -54,15 +67,22 @@ export class Deadlines {
 
   #expire(): void {
     const now = Date.now();
+    const ordered = this.#ordered;
     for (const w of this.#live) {
-      // Insertion order is deadline order (one limit for all): stop at the first one still in time.
-      if (w.at > now) break;
+      if (w.at > now) {
+        // In insertion order = deadline order (one limit for all), the rest is in time too.
+        if (ordered) break;
+        continue;
+      }
       this.#live.delete(w);
       try {
         w.onExpire();
       } catch { /* an expiry handler must not stop the others */ }
     }
-    if (this.#live.size === 0) this.#stop();
+    if (this.#live.size === 0) {
+      this.#ordered = true;
+      this.#stop();
+    }
   }
 
   #stop(): void {

@@ -117,7 +117,7 @@ export interface ConnectTcpOptions {
   /** Aborts the connection attempt: the promise rejects with `signal.reason` and any half-open socket is closed. */
   signal?: AbortSignal;
   /**
-   * Gives up after this many ms (plus up to a tenth of it, at most 250 ms: one shared timer serves all
+   * Gives up after this many ms (plus up to a twentieth of it, at most 100 ms: one shared timer serves all
    * attempts): the promise rejects with code `ETIMEDOUT` and any half-open socket is closed.
    */
   timeout?: number;

@@ -49,3 +49,15 @@ test("a throwing expiry handler does not stop the others", async () => {
   await sleep(80);
   assert.equal(ran, 1);
 });
+
+test("explicit deadlines out of order still expire on time", async () => {
+  const d = new Deadlines(200); // ticks every 10 ms
+  const order: string[] = [];
+  const now = Date.now();
+  d.watchUntil(now + 150, () => order.push("late"));
+  d.watchUntil(now + 40, () => order.push("early")); // added after a later one
+  await sleep(90);
+  assert.deepEqual(order, ["early"]);
+  await sleep(120);
+  assert.deepEqual(order, ["early", "late"]);
+});
