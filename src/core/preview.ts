@@ -7,6 +7,8 @@
 import type { Conn, NetAddr, SpliceStats } from "../net/types.ts";
 
 const INITIAL = 4096;
+/** The buffer of a preview that holds nothing (shared: one less allocation per connection). */
+const EMPTY = new Uint8Array(0);
 
 /**
  * Buffers the first bytes of a connection for probing.
@@ -17,7 +19,7 @@ const INITIAL = 4096;
  */
 export class Preview {
   #conn: Conn;
-  #buf: Uint8Array = new Uint8Array(0);
+  #buf: Uint8Array = EMPTY;
   #len = 0;
   #limit: number;
   #eof = false;
@@ -41,7 +43,7 @@ export class Preview {
 
   /** Every byte buffered so far (a view; valid until the next `fill()`). */
   get bytes(): Uint8Array {
-    return this.#buf.subarray(0, this.#len);
+    return this.#len === 0 ? EMPTY : this.#buf.subarray(0, this.#len);
   }
 
   /** Number of buffered bytes. */
@@ -116,7 +118,7 @@ export class Preview {
     if (this.#len > 0) {
       const out = this.#buf.subarray(0, this.#len);
       this.#len = 0;
-      this.#buf = new Uint8Array(0); // released for GC once the caller is done with `out`
+      this.#buf = EMPTY; // released for GC once the caller is done with `out`
       return out;
     }
     if (this.#error !== undefined) {
@@ -140,7 +142,7 @@ export class Preview {
   /** @internal the bytes from {@linkcode Preview.peekBuffered} were taken: release the buffer. */
   dropBuffered(): void {
     this.#len = 0;
-    this.#buf = new Uint8Array(0);
+    this.#buf = EMPTY;
   }
 
   #append(chunk: Uint8Array): void {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { ConnContext, Verdict } from "./backend.ts";
+import type { ConnContext, ProbeInput, Verdict } from "./backend.ts";
 import { Preview } from "./preview.ts";
 import type { BackendEntry, BackendTable } from "./registry.ts";
 import { decide } from "./select.ts";
@@ -62,7 +62,6 @@ const NOTHING = () => {};
  */
 class RoutedContext implements ConnContext {
   readonly id: number;
-  readonly props: Map<string, string>;
   client: NetAddr;
   readonly local: NetAddr;
   ingressBytes = 0;
@@ -71,12 +70,17 @@ class RoutedContext implements ConnContext {
   #controller: AbortController | undefined;
   #listeners: (() => void)[] | undefined;
   #aborted = false;
+  #props: Map<string, string> | undefined;
 
   constructor(id: number, conn: Conn) {
     this.id = id;
     this.client = conn.remoteAddr;
     this.local = conn.localAddr;
-    this.props = baseProps(this.local, this.client);
+  }
+
+  /** Built on first use: backends without matchers never read them. */
+  get props(): Map<string, string> {
+    return this.#props ??= baseProps(this.local, this.client);
   }
 
   get signal(): AbortSignal {
@@ -190,12 +194,14 @@ export class TcpRouter {
         this.#fail(conn, ctx, "rate-limit");
         return;
       }
-      ipKey = ctx.client.ip;
-      const perIp = (this.#perIp.get(ipKey) ?? 0) + 1;
-      this.#perIp.set(ipKey, perIp);
-      if (perIp > this.#o.maxConnectionsPerIp) {
-        this.#fail(conn, ctx, "max-connections-per-ip");
-        return;
+      if (this.#o.maxConnectionsPerIp !== Infinity) {
+        ipKey = ctx.client.ip;
+        const perIp = (this.#perIp.get(ipKey) ?? 0) + 1;
+        this.#perIp.set(ipKey, perIp);
+        if (perIp > this.#o.maxConnectionsPerIp) {
+          this.#fail(conn, ctx, "max-connections-per-ip");
+          return;
+        }
       }
       for (const n of this.#o.negotiators) {
         preview = await n.negotiate(preview, ctx, deadlineAt);
@@ -275,7 +281,13 @@ export class TcpRouter {
     let deadline: Promise<boolean> | undefined;
     try {
       for (;;) {
-        const input = { bytes: preview.bytes, props: ctx.props, final: timedOut || preview.exhausted };
+        const input: ProbeInput = {
+          bytes: preview.bytes,
+          get props() {
+            return ctx.props; // built only when a matcher or detector asks
+          },
+          final: timedOut || preview.exhausted,
+        };
         const d = decide(entries, input, this.#strategy, sctx, answers);
         if (d !== "more") {
           const ms = Date.now() - started;
