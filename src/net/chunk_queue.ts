@@ -6,6 +6,14 @@
  * @module
  */
 
+/** What the queue holds back: a socket (its own `pause`/`resume`) or any object with the two methods. */
+export interface Pausable {
+  /** Stop delivering chunks. */
+  pause(): void;
+  /** Deliver chunks again. */
+  resume(): void;
+}
+
 /** Queued chunks plus at most one waiting reader. */
 export class ChunkQueue {
   #chunks: Uint8Array[] = [];
@@ -14,20 +22,18 @@ export class ChunkQueue {
   #reader: PromiseWithResolvers<Uint8Array | null> | null = null;
   #high: number;
   #low: number;
-  #hold: () => void;
-  #release: () => void;
+  #source: Pausable;
 
   /**
    * @param high hold the source once this many bytes are queued
    * @param low release it once the queue is back under this many bytes
-   * @param hold pauses the source
-   * @param release resumes the source
+   * @param source paused at `high`, resumed under `low` (passing the socket itself saves two closures per
+   *   connection)
    */
-  constructor(high: number, low: number, hold: () => void, release: () => void) {
+  constructor(high: number, low: number, source: Pausable) {
     this.#high = high;
     this.#low = low;
-    this.#hold = hold;
-    this.#release = release;
+    this.#source = source;
   }
 
   /** True when a reader waits for the next chunk. */
@@ -47,7 +53,7 @@ export class ChunkQueue {
     this.#bytes += chunk.length;
     if (!this.#held && this.#bytes >= this.#high) {
       this.#held = true;
-      this.#hold();
+      this.#source.pause();
     }
   }
 
@@ -58,7 +64,7 @@ export class ChunkQueue {
     this.#bytes -= chunk.length;
     if (this.#held && this.#bytes <= this.#low) {
       this.#held = false;
-      this.#release();
+      this.#source.resume();
     }
     return chunk;
   }

@@ -62,12 +62,10 @@ export class TlsSocketConn implements Conn {
   constructor(socket: TLSSocket, transport: Pick<Conn, "localAddr" | "remoteAddr">, flow?: TransportFlow) {
     this.#socket = socket;
     this.#flow = flow;
-    this.#queue = new ChunkQueue(
-      HIGH_WATER,
-      HIGH_WATER - 1,
-      () => flow?.pauseReads(),
-      () => flow?.resumeReads(),
-    );
+    this.#queue = new ChunkQueue(HIGH_WATER, HIGH_WATER - 1, {
+      pause: () => flow?.pauseReads(),
+      resume: () => flow?.resumeReads(),
+    });
     this.localAddr = transport.localAddr;
     this.remoteAddr = transport.remoteAddr;
     this.closed = new Promise((resolve) => this.#resolveClosed = resolve);

@@ -5,7 +5,10 @@ import { ChunkQueue } from "../../src/net/chunk_queue.ts";
 describe("ChunkQueue", () => {
   test("ChunkQueue holds the source at high water and releases it under low water", () => {
     const events: string[] = [];
-    const q = new ChunkQueue(10, 4, () => events.push("hold"), () => events.push("release"));
+    const q = new ChunkQueue(10, 4, {
+      pause: () => events.push("hold"),
+      resume: () => events.push("release"),
+    });
     q.push(new Uint8Array(6));
     q.push(new Uint8Array(6));
     assert.deepEqual(events, ["hold"]);
@@ -17,7 +20,7 @@ describe("ChunkQueue", () => {
   });
 
   test("ChunkQueue hands a pushed chunk to a waiting reader, and end()/fail() settle it", async () => {
-    const q = new ChunkQueue(10, 4, () => {}, () => {});
+    const q = new ChunkQueue(10, 4, { pause() {}, resume() {} });
     const first = q.wait();
     assert.equal(q.waiting, true);
     q.push(new Uint8Array([1, 2]));

@@ -48,6 +48,31 @@ export function adapterConformance(name: string, makeAdapter: MakeAdapter): void
 }
 
 function tcpBasics(makeAdapter: MakeAdapter): void {
+  test(
+    "both endpoints stay readable after a connection closed, on either side",
+    { timeout: 10_000 },
+    async () => {
+      const net = await makeAdapter();
+      const listener = await net.listenTcp({ hostname: "127.0.0.1", port: 0 });
+      const client = await net.connectTcp({ hostname: "127.0.0.1", port: listener.addr.port });
+      const server = await within(listener.accept(), 2000, "accept");
+      try {
+        assert.ok(server !== null);
+        client.close();
+        server.close();
+        await within(Promise.all([client.closed, server.closed]), 2000, "closed");
+        assert.equal(client.remoteAddr.port, listener.addr.port);
+        assert.equal(client.remoteAddr.ip, "127.0.0.1");
+        assert.ok(client.localAddr.port > 0, `client local port ${client.localAddr.port}`);
+        assert.equal(client.localAddr.ip, "127.0.0.1");
+        assert.deepEqual(server.remoteAddr, client.localAddr);
+        assert.deepEqual(server.localAddr, client.remoteAddr);
+      } finally {
+        listener.close();
+      }
+    },
+  );
+
   test("echoes a chunk round trip and reports both endpoints", { timeout: 10_000 }, async () => {
     const net = await makeAdapter();
     const echo = await startEcho(net);

@@ -53,7 +53,17 @@ async function handshake(port: number, servername: string, rootPem: string) {
 }
 
 async function getJson(port: number, path: string): Promise<any> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+  // The management API may start a moment after the line a test waited for: retry a refused connect.
+  let res: Response | undefined;
+  for (let attempt = 0; res === undefined; attempt++) {
+    try {
+      res = await fetch(`http://127.0.0.1:${port}${path}`);
+    } catch (err) {
+      const text = `${(err as Error).message} ${(err as { cause?: unknown }).cause ?? ""}`;
+      if (attempt >= 50 || !/ECONNREFUSED|refused/i.test(text)) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
   return await res.json();
 }
 

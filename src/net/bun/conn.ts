@@ -28,7 +28,6 @@ interface SpliceLink {
  * Bun 1.4), so chunks are queued without copying. `closed` resolves on Bun's `close` callback or on `close()`.
  */
 export class BunConn implements Conn {
-  readonly closed: Promise<void>;
   #socket: BunSocket<unknown>;
   #localAddr: NetAddr | undefined;
   #remoteAddr: NetAddr | undefined;
@@ -42,7 +41,10 @@ export class BunConn implements Conn {
   #lastError: Error | undefined;
   #socketClosed = false;
   #isClosed = false;
-  #resolveClosed: () => void;
+  /** `closed` is made on first use (the relay never asks): one promise less per connection. */
+  #closed: Promise<void> | undefined;
+  #resolveClosed: (() => void) | undefined;
+  #isDone = false;
   /** Set while spliced: the pair, the other socket, and which side of the pair this is. */
   #link: SpliceLink | null = null;
   #peer: BunConn | null = null;
@@ -61,17 +63,32 @@ export class BunConn implements Conn {
     this.#socket = socket;
     this.#localAddr = local;
     this.#remoteAddr = remote;
-    this.#queue = new ChunkQueue(HIGH_WATER, LOW_WATER, () => socket.pause(), () => socket.resume());
+    this.#queue = new ChunkQueue(HIGH_WATER, LOW_WATER, socket);
     socket.setNoDelay(true);
-    const { promise, resolve } = Promise.withResolvers<void>();
-    this.closed = promise;
-    this.#resolveClosed = resolve;
+  }
+
+  /** Resolves once the connection is closed (see {@linkcode Conn.closed}). */
+  get closed(): Promise<void> {
+    if (this.#closed === undefined) {
+      if (this.#isDone) this.#closed = Promise.resolve();
+      else {
+        const { promise, resolve } = Promise.withResolvers<void>();
+        this.#closed = promise;
+        this.#resolveClosed = resolve;
+      }
+    }
+    return this.#closed;
+  }
+
+  #markClosed(): void {
+    this.#isDone = true;
+    this.#resolveClosed?.();
   }
 
   /**
-   * The local endpoint, read from the socket on first use (each of Bun's getters is a system call). Accepted
-   * sockets and connections to an IP literal know both endpoints from the start; otherwise an endpoint first
-   * asked for after the socket closed reads as `""` port 0 (Bun no longer knows it).
+   * The local endpoint. The listener and the connect path pass both endpoints, known (a listener bound to
+   * one IP, a connect to an IP literal) or read at `open`: each of Bun's getters is a system call, and after
+   * a close Bun reports none. The getters read the socket only for a connection wrapped without them.
    */
   get localAddr(): NetAddr {
     return this.#localAddr ??= netAddr(this.#socket.localAddress ?? "", this.#socket.localPort ?? 0);
@@ -227,14 +244,17 @@ export class BunConn implements Conn {
   #finishSplice(link: SpliceLink): void {
     if (link.finished) return;
     link.finished = true;
-    for (const conn of [link.a, link.b]) {
-      conn.#link = null;
-      conn.#peer = null;
-      conn.#out = null;
-    }
+    link.a.#unlink();
+    link.b.#unlink();
     link.a.close();
     link.b.close();
     link.done.resolve();
+  }
+
+  #unlink(): void {
+    this.#link = null;
+    this.#peer = null;
+    this.#out = null;
   }
 
   /** @internal `data` callback. */
@@ -318,7 +338,7 @@ export class BunConn implements Conn {
         this.#eof = true;
         this.#ended();
       }
-      this.#resolveClosed();
+      this.#markClosed();
       return;
     }
     this.#eof = true;
@@ -341,7 +361,7 @@ export class BunConn implements Conn {
     }
     this.#finWaiter?.resolve();
     this.#finWaiter = null;
-    this.#resolveClosed();
+    this.#markClosed();
   }
 
   #writeError(code?: string, cause?: Error | null): NetError {

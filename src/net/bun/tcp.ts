@@ -131,7 +131,10 @@ class ConnectAttempt implements Opener {
       socket.terminate();
       return this;
     }
-    return this.conn = new BunConn(socket, undefined, this.remote);
+    // The local endpoint is read now: after a close Bun no longer knows it, and callers may ask then.
+    const local = netAddr(socket.localAddress, socket.localPort);
+    const remote = this.remote ?? netAddr(socket.remoteAddress, socket.remotePort);
+    return this.conn = new BunConn(socket, local, remote);
   }
 }
 

@@ -50,7 +50,6 @@ function isLocalClose(code: string): boolean {
 export class DenoConn implements Conn {
   readonly localAddr: NetAddr;
   readonly remoteAddr: NetAddr;
-  readonly closed: Promise<void>;
   #conn: Deno.TcpConn;
   #buf: Uint8Array | null = null;
   #size = SMALL;
@@ -64,7 +63,10 @@ export class DenoConn implements Conn {
   #spliced = false;
   /** The other connection of a running splice: closing one closes both (the contract of `splice`). */
   #splicePeer: DenoConn | null = null;
-  #resolveClosed: () => void;
+  /** `closed` is made on first use (the relay never asks): one promise less per connection. */
+  #closed: Promise<void> | undefined;
+  #resolveClosed: (() => void) | undefined;
+  #isDone = false;
 
   /** Wraps an open connection and sets TCP_NODELAY on it. */
   constructor(conn: Deno.TcpConn) {
@@ -74,9 +76,24 @@ export class DenoConn implements Conn {
     } catch { /* already reset by the peer: the first read or write reports it */ }
     this.localAddr = netAddr(conn.localAddr.hostname, conn.localAddr.port);
     this.remoteAddr = netAddr(conn.remoteAddr.hostname, conn.remoteAddr.port);
-    const { promise, resolve } = Promise.withResolvers<void>();
-    this.closed = promise;
-    this.#resolveClosed = resolve;
+  }
+
+  /** Resolves once the connection is closed (see {@linkcode Conn.closed}). */
+  get closed(): Promise<void> {
+    if (this.#closed === undefined) {
+      if (this.#isDone) this.#closed = Promise.resolve();
+      else {
+        const { promise, resolve } = Promise.withResolvers<void>();
+        this.#closed = promise;
+        this.#resolveClosed = resolve;
+      }
+    }
+    return this.#closed;
+  }
+
+  #markClosed(): void {
+    this.#isDone = true;
+    this.#resolveClosed?.();
   }
 
   /** Reads the next chunk (a view of this connection's buffer, valid until the next read); `null` at EOF. */
@@ -249,7 +266,7 @@ export class DenoConn implements Conn {
     try {
       this.#conn.close();
     } catch { /* already closed */ }
-    this.#resolveClosed();
+    this.#markClosed();
     // Spliced: the other loop may wait on a read of the peer that nothing else would end.
     const peer = this.#splicePeer;
     this.#splicePeer = null;
