@@ -70,7 +70,9 @@ describe("bulk relaying", () => {
       assert.equal(theirs.sha1, sent, "client → server checksum");
       assert.equal(got.bytes, GiB);
       assert.equal(got.sha1, await serverSent!, "server → client checksum");
-      console.log(`bulk: 1 GiB each way in ${ms} ms (${((2 * GiB) / 1048576 / (ms / 1000)).toFixed(0)} MiB/s total)`);
+      console.log(
+        `bulk: 1 GiB each way in ${ms} ms (${((2 * GiB) / 1048576 / (ms / 1000)).toFixed(0)} MiB/s total)`,
+      );
     } finally {
       await m.stop();
       s.close();
@@ -107,9 +109,9 @@ describe("bulk relaying", () => {
       assert.equal(bytes, total);
       const grew = (peak - base) / 1048576;
       console.log(
-        `slow reader: 512 MiB in ${Date.now() - started} ms, RSS base ${(base / 1048576).toFixed(0)} MiB, peak +${
-          grew.toFixed(1)
-        } MiB`,
+        `slow reader: 512 MiB in ${Date.now() - started} ms, RSS base ${
+          (base / 1048576).toFixed(0)
+        } MiB, peak +${grew.toFixed(1)} MiB`,
       );
       assert.ok(grew < 128, `RSS grew by ${grew.toFixed(1)} MiB`);
     } finally {
