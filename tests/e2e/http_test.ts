@@ -317,8 +317,10 @@ describe("http-proxy end to end", () => {
             `peak ${mib(firstPeak)} MiB in pass 1, ${mib(peak)} MiB in pass 2 (test process incl. upstream)`,
         );
         // Pass 1 includes the runtime's own warm-up (Deno's heap grows ~100-280 MiB here whatever the path);
-        // tests/system/http_big_test.ts shows that 1 GiB each way does not grow it further.
-        assert.ok(peak - firstPeak < 64 * 1048576, `RSS grew by ${mib(peak - firstPeak)} MiB in pass 2`);
+        // tests/system/http_big_test.ts shows that 1 GiB each way does not grow it further. Keeping the
+        // bodies would add 512 MiB per pass; the GC's timing alone moved pass 2 by 13-89 MiB on Deno (89
+        // inside the whole suite), so the bound leaves room for that and still catches retention.
+        assert.ok(peak - firstPeak < 160 * 1048576, `RSS grew by ${mib(peak - firstPeak)} MiB in pass 2`);
       });
     } finally {
       await up.close();
