@@ -77,11 +77,7 @@ function createTcpPass(spec: BackendSpec, services: BackendServices): BackendHan
           return;
         }
       }
-      const r = await relay(conn, upstream, {
-        idleTimeout: idleTimeout || undefined,
-        onAbort: ctx.onAbort?.bind(ctx),
-        signal: ctx.onAbort === undefined ? ctx.signal : undefined,
-      });
+      const r = await relay(conn, upstream, { idleTimeout: idleTimeout || undefined, context: ctx });
       ctx.ingressBytes = r.clientToUpstream;
       ctx.egressBytes = r.upstreamToClient;
       ctx.closeReason = r.reason;

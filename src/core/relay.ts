@@ -6,6 +6,7 @@
  * @module
  */
 import { type Conn, spliceStats } from "../net/types.ts";
+import type { ConnContext } from "./backend.ts";
 
 /** Options for {@linkcode relay}. */
 export interface RelayOptions {
@@ -13,8 +14,11 @@ export interface RelayOptions {
   idleTimeout?: number;
   /** Aborting closes both sides (shutdown, forced backend removal). */
   signal?: AbortSignal;
-  /** The same without a signal: a connection context's `onAbort` (used instead of `signal` when given). */
-  onAbort?: (fn: () => void) => () => void;
+  /**
+   * The routed connection: aborting it closes both sides, like `signal`. Its `onAbort` is used when it has
+   * one, so the router never has to make an `AbortSignal` for the relay.
+   */
+  context?: Pick<ConnContext, "signal" | "onAbort">;
 }
 
 /** What a finished relay reports. */
@@ -75,9 +79,10 @@ export async function relay(client: Conn, upstream: Conn, options: RelayOptions 
   }
   const onAbort = () => closeBoth("aborted");
   let unlisten: (() => void) | undefined;
-  if (options.onAbort !== undefined) unlisten = options.onAbort(onAbort);
-  else if (options.signal !== undefined) {
-    const signal = options.signal;
+  const context = options.context;
+  if (context?.onAbort !== undefined) unlisten = context.onAbort(onAbort);
+  else if (options.signal !== undefined || context !== undefined) {
+    const signal = options.signal ?? context!.signal;
     signal.addEventListener("abort", onAbort, { once: true });
     unlisten = () => signal.removeEventListener("abort", onAbort);
     if (signal.aborted) onAbort();

@@ -141,7 +141,6 @@ export class TcpRouter {
     this.#total = options.metrics.counter("router.connection.total", { protocol: "Tcp" });
     this.#selection = options.metrics.histogram("router.selection.duration", { protocol: "Tcp" });
     this.#rate = options.connectionRatePerIp ? new RateLimiter(options.connectionRatePerIp) : undefined;
-    this.#deadlines = deadlinesFor(options.selectionTimeout ?? 5000);
     this.#o = {
       negotiators: options.negotiators ?? [],
       selectionTimeout: options.selectionTimeout ?? 5000,
@@ -149,6 +148,7 @@ export class TcpRouter {
       maxConnections: options.maxConnections ?? Infinity,
       maxConnectionsPerIp: options.maxConnectionsPerIp ?? Infinity,
     };
+    this.#deadlines = deadlinesFor(this.#o.selectionTimeout);
   }
 
   /** The TCP backend table. */

@@ -114,7 +114,7 @@ export class InternalHttpServer {
         await inner.write(first);
         ctx.ingressBytes += first.length;
       }
-      const r = await relay(client, inner, { signal: ctx.signal });
+      const r = await relay(client, inner, { context: ctx });
       ctx.ingressBytes += r.clientToUpstream;
       ctx.egressBytes += r.upstreamToClient;
       ctx.closeReason = r.reason === "upstream" ? "backend" : r.reason;

@@ -6,6 +6,7 @@
 import type { BunSocket } from "./bun_types.d.ts";
 import { type Conn, formatAddr, type NetAddr, netAddr, type SpliceStats } from "../types.ts";
 import { errorCode, type NetError, netError } from "../errors.ts";
+import { ClosedOnce } from "../closed_once.ts";
 import { ChunkQueue } from "../chunk_queue.ts";
 
 /** Queued bytes past which the socket stops reading, so a slow consumer bounds memory. */
@@ -27,10 +28,10 @@ interface SpliceLink {
  * A {@linkcode Conn} over a half-open Bun socket. Bun hands every `data` callback a fresh buffer (measured on
  * Bun 1.4), so chunks are queued without copying. `closed` resolves on Bun's `close` callback or on `close()`.
  */
-export class BunConn implements Conn {
+export class BunConn extends ClosedOnce implements Conn {
+  readonly localAddr: NetAddr;
+  readonly remoteAddr: NetAddr;
   #socket: BunSocket<unknown>;
-  #localAddr: NetAddr | undefined;
-  #remoteAddr: NetAddr | undefined;
   #queue: ChunkQueue;
   #eof = false;
   #readError: NetError | null = null;
@@ -41,10 +42,6 @@ export class BunConn implements Conn {
   #lastError: Error | undefined;
   #socketClosed = false;
   #isClosed = false;
-  /** `closed` is made on first use (the relay never asks): one promise less per connection. */
-  #closed: Promise<void> | undefined;
-  #resolveClosed: (() => void) | undefined;
-  #isDone = false;
   /** Set while spliced: the pair, the other socket, and which side of the pair this is. */
   #link: SpliceLink | null = null;
   #peer: BunConn | null = null;
@@ -55,48 +52,17 @@ export class BunConn implements Conn {
   #finAfterOut = false;
 
   /**
-   * Wraps a socket in its `open` callback and sets TCP_NODELAY. `local` and `remote` are the endpoints when
-   * the caller knows them (a listener bound to one IP, a connection to an IP literal), saving Bun's system
-   * calls for them.
+   * Wraps a socket in its `open` callback and sets TCP_NODELAY. The caller gives both endpoints, known (a
+   * listener bound to one IP, a connect to an IP literal) or read at `open`: each of Bun's address getters is
+   * a system call, and after a close Bun reports none.
    */
-  constructor(socket: BunSocket<unknown>, local?: NetAddr, remote?: NetAddr) {
+  constructor(socket: BunSocket<unknown>, local: NetAddr, remote: NetAddr) {
+    super();
     this.#socket = socket;
-    this.#localAddr = local;
-    this.#remoteAddr = remote;
+    this.localAddr = local;
+    this.remoteAddr = remote;
     this.#queue = new ChunkQueue(HIGH_WATER, LOW_WATER, socket);
     socket.setNoDelay(true);
-  }
-
-  /** Resolves once the connection is closed (see {@linkcode Conn.closed}). */
-  get closed(): Promise<void> {
-    if (this.#closed === undefined) {
-      if (this.#isDone) this.#closed = Promise.resolve();
-      else {
-        const { promise, resolve } = Promise.withResolvers<void>();
-        this.#closed = promise;
-        this.#resolveClosed = resolve;
-      }
-    }
-    return this.#closed;
-  }
-
-  #markClosed(): void {
-    this.#isDone = true;
-    this.#resolveClosed?.();
-  }
-
-  /**
-   * The local endpoint. The listener and the connect path pass both endpoints, known (a listener bound to
-   * one IP, a connect to an IP literal) or read at `open`: each of Bun's getters is a system call, and after
-   * a close Bun reports none. The getters read the socket only for a connection wrapped without them.
-   */
-  get localAddr(): NetAddr {
-    return this.#localAddr ??= netAddr(this.#socket.localAddress ?? "", this.#socket.localPort ?? 0);
-  }
-
-  /** The remote endpoint, read from the socket on first use. */
-  get remoteAddr(): NetAddr {
-    return this.#remoteAddr ??= netAddr(this.#socket.remoteAddress ?? "", this.#socket.remotePort ?? 0);
   }
 
   /** Resolves with the next queued chunk, `null` at end of stream or after `close()`. */
@@ -338,7 +304,7 @@ export class BunConn implements Conn {
         this.#eof = true;
         this.#ended();
       }
-      this.#markClosed();
+      this.markClosed();
       return;
     }
     this.#eof = true;
@@ -361,7 +327,7 @@ export class BunConn implements Conn {
     }
     this.#finWaiter?.resolve();
     this.#finWaiter = null;
-    this.#markClosed();
+    this.markClosed();
   }
 
   #writeError(code?: string, cause?: Error | null): NetError {

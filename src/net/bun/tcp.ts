@@ -174,9 +174,8 @@ export async function connectTcp(options: ConnectTcpOptions): Promise<Conn> {
   };
   const onAbort = () => giveUp(signal!.reason);
   signal?.addEventListener("abort", onAbort, { once: true });
-  const timer = timeout === undefined
-    ? undefined
-    : deadlinesFor(timeout).watch(() => giveUp(netError("Cannot connect to", target, "ETIMEDOUT")));
+  const deadlines = timeout === undefined ? undefined : deadlinesFor(timeout);
+  const timer = deadlines?.watch(() => giveUp(netError("Cannot connect to", target, "ETIMEDOUT")));
   connecting.then(resolve, reject);
   try {
     const conn = await promise;
@@ -184,6 +183,6 @@ export async function connectTcp(options: ConnectTcpOptions): Promise<Conn> {
     return conn;
   } finally {
     signal?.removeEventListener("abort", onAbort);
-    if (timer !== undefined) deadlinesFor(timeout!).done(timer);
+    if (timer !== undefined) deadlines!.done(timer);
   }
 }

@@ -14,6 +14,7 @@ import type {
 } from "../types.ts";
 import { formatAddr, netAddr } from "../types.ts";
 import { errorCode, hostPort, netError } from "../errors.ts";
+import { ClosedOnce } from "../closed_once.ts";
 import { deadlinesFor, type Watched } from "../deadlines.ts";
 
 /** First read size: a pending read pins its buffer, so idle connections keep a small one. */
@@ -47,7 +48,7 @@ function isLocalClose(code: string): boolean {
  * `closed` resolves on `close()`, on an error, or once both directions have ended (EOF read and FIN sent):
  * Deno gives no close event, so a peer's close is noticed only by reading.
  */
-export class DenoConn implements Conn {
+export class DenoConn extends ClosedOnce implements Conn {
   readonly localAddr: NetAddr;
   readonly remoteAddr: NetAddr;
   #conn: Deno.TcpConn;
@@ -63,37 +64,16 @@ export class DenoConn implements Conn {
   #spliced = false;
   /** The other connection of a running splice: closing one closes both (the contract of `splice`). */
   #splicePeer: DenoConn | null = null;
-  /** `closed` is made on first use (the relay never asks): one promise less per connection. */
-  #closed: Promise<void> | undefined;
-  #resolveClosed: (() => void) | undefined;
-  #isDone = false;
 
   /** Wraps an open connection and sets TCP_NODELAY on it. */
   constructor(conn: Deno.TcpConn) {
+    super();
     this.#conn = conn;
     try {
       conn.setNoDelay(true);
     } catch { /* already reset by the peer: the first read or write reports it */ }
     this.localAddr = netAddr(conn.localAddr.hostname, conn.localAddr.port);
     this.remoteAddr = netAddr(conn.remoteAddr.hostname, conn.remoteAddr.port);
-  }
-
-  /** Resolves once the connection is closed (see {@linkcode Conn.closed}). */
-  get closed(): Promise<void> {
-    if (this.#closed === undefined) {
-      if (this.#isDone) this.#closed = Promise.resolve();
-      else {
-        const { promise, resolve } = Promise.withResolvers<void>();
-        this.#closed = promise;
-        this.#resolveClosed = resolve;
-      }
-    }
-    return this.#closed;
-  }
-
-  #markClosed(): void {
-    this.#isDone = true;
-    this.#resolveClosed?.();
   }
 
   /** Reads the next chunk (a view of this connection's buffer, valid until the next read); `null` at EOF. */
@@ -266,7 +246,7 @@ export class DenoConn implements Conn {
     try {
       this.#conn.close();
     } catch { /* already closed */ }
-    this.#markClosed();
+    this.markClosed();
     // Spliced: the other loop may wait on a read of the peer that nothing else would end.
     const peer = this.#splicePeer;
     this.#splicePeer = null;
@@ -326,13 +306,14 @@ export async function connectTcp(options: ConnectTcpOptions): Promise<Conn> {
   const { hostname, port, signal, timeout } = options;
   signal?.throwIfAborted();
   let cancel = signal;
+  const deadlines = timeout === undefined ? undefined : deadlinesFor(timeout);
   let timer: Watched | undefined;
   let timedOut = false;
   let unlink: (() => void) | undefined;
-  if (timeout !== undefined) {
+  if (deadlines !== undefined) {
     const ac = new AbortController();
     cancel = ac.signal;
-    timer = deadlinesFor(timeout).watch(() => {
+    timer = deadlines.watch(() => {
       timedOut = true;
       ac.abort();
     });
@@ -350,7 +331,7 @@ export async function connectTcp(options: ConnectTcpOptions): Promise<Conn> {
     const code = timedOut ? "ETIMEDOUT" : errorCode(error);
     throw netError("Cannot connect to", hostPort(hostname, port), code, error);
   } finally {
-    if (timer !== undefined) deadlinesFor(timeout!).done(timer);
+    if (timer !== undefined) deadlines!.done(timer);
     unlink?.();
   }
   if (signal?.aborted || timedOut) {
