@@ -51,7 +51,15 @@ export class Listeners {
   #o: ListenersOptions;
   #live = new Map<number, Live>();
   #nextId = 0;
-  #connections = new Set<Promise<void>>();
+  /** Connections being handled, and who waits for none (a count: see `src/net/live_list.ts` on `Set`s). */
+  #handling = 0;
+  #drained: PromiseWithResolvers<void> | null = null;
+  #handled = () => {
+    if (--this.#handling === 0 && this.#drained !== null) {
+      this.#drained.resolve();
+      this.#drained = null;
+    }
+  };
 
   constructor(options: ListenersOptions) {
     this.#o = options;
@@ -63,8 +71,10 @@ export class Listeners {
   }
 
   /** Settles when every connection accepted so far has finished. */
-  async drained(): Promise<void> {
-    while (this.#connections.size > 0) await Promise.allSettled([...this.#connections]);
+  drained(): Promise<void> {
+    if (this.#handling === 0) return Promise.resolve();
+    this.#drained ??= Promise.withResolvers<void>();
+    return this.#drained.promise;
   }
 
   /**
@@ -125,9 +135,8 @@ export class Listeners {
           continue;
         }
         if (!conn) return;
-        const p = router.handle(conn, ctx);
-        this.#connections.add(p);
-        p.finally(() => this.#connections.delete(p));
+        this.#handling++;
+        router.handle(conn, ctx).then(this.#handled, this.#handled); // it never rejects; counted either way
       }
     };
     return { id, transport: "tcp", addr: listener.addr, spec, close: () => listener.close(), done: loop() };

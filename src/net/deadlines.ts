@@ -5,14 +5,18 @@
  *
  * @module
  */
+import { LiveList, type LiveNode } from "./live_list.ts";
 
-/** One watched operation; {@linkcode Deadlines.done} it when it finishes. */
-export interface Watched {
+/** A watched operation's deadline and what to do when it passes. */
+export interface Expiry {
   /** `Date.now()` past which it expires. */
   readonly at: number;
   /** Called once if the deadline passes first. */
   readonly onExpire: () => void;
 }
+
+/** One watched operation; {@linkcode Deadlines.done} it when it finishes. */
+export type Watched = LiveNode<Expiry>;
 
 /**
  * Watches operations of one time limit. A single interval timer runs while operations come and expires
@@ -22,7 +26,7 @@ export interface Watched {
 export class Deadlines {
   readonly #ms: number;
   readonly #tick: number;
-  readonly #live = new Set<Watched>();
+  readonly #live = new LiveList<Expiry>();
   #timer: ReturnType<typeof setInterval> | undefined;
   /** The latest deadline added; while deadlines come in order, a tick stops at the first one in time. */
   #last = 0;
@@ -49,10 +53,9 @@ export class Deadlines {
    * connection's selection deadline counted from its accept).
    */
   watchUntil(at: number, onExpire: () => void): Watched {
-    const w: Watched = { at, onExpire };
     if (at < this.#last) this.#ordered = false;
     else this.#last = at;
-    this.#live.add(w);
+    const w = this.#live.add({ at, onExpire });
     this.#timer ??= setInterval(() => this.#expire(), this.#tick);
     return w;
   }
@@ -67,22 +70,24 @@ export class Deadlines {
 
   #expire(): void {
     const now = Date.now();
-    const ordered = this.#ordered;
-    for (const w of this.#live) {
-      if (w.at > now) {
-        // In insertion order = deadline order (one limit for all), the rest is in time too.
-        if (ordered) break;
-        continue;
-      }
-      this.#live.delete(w);
-      try {
-        w.onExpire();
-      } catch { /* an expiry handler must not stop the others */ }
+    if (this.#ordered) {
+      // Insertion order is deadline order (one limit for all): stop at the first one still in time.
+      for (let w = this.#live.first; w !== null && w.value.at <= now; w = this.#live.first) this.#fire(w);
+    } else {
+      for (const w of this.#live.nodes()) if (w.value.at <= now) this.#fire(w);
     }
     if (this.#live.size === 0) {
       this.#ordered = true;
       this.#stop();
     }
+  }
+
+  /** Expires `w` unless an earlier handler finished it meanwhile. */
+  #fire(w: Watched): void {
+    if (!this.#live.delete(w)) return;
+    try {
+      w.value.onExpire();
+    } catch { /* an expiry handler must not stop the others */ }
   }
 
   #stop(): void {

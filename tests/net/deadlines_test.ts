@@ -61,3 +61,21 @@ test("explicit deadlines out of order still expire on time", async () => {
   await sleep(120);
   assert.deepEqual(order, ["early", "late"]);
 });
+
+test("an expiry handler that finishes another due operation keeps it from expiring", async () => {
+  for (const ordered of [true, false]) {
+    const d = new Deadlines(20);
+    const fired: string[] = [];
+    const now = Date.now();
+    if (!ordered) d.watchUntil(now + 60, () => fired.push("late"));
+    let b: ReturnType<Deadlines["watch"]> | undefined = undefined;
+    d.watchUntil(now + 20, () => {
+      fired.push("a");
+      d.done(b!);
+    });
+    b = d.watchUntil(now + 20, () => fired.push("b"));
+    await sleep(120);
+    assert.deepEqual(fired, ordered ? ["a"] : ["a", "late"], `ordered=${ordered}`);
+    assert.equal(d.size, 0);
+  }
+});
