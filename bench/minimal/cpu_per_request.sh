@@ -8,9 +8,9 @@ set -euo pipefail
 pid=$1 port=$2 mode=${3:-close}
 hdr=(); [ "$mode" = close ] && hdr=(-H "Connection: close")
 ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
-wrk -t1 -c32 -d1s "${hdr[@]}" "http://127.0.0.1:$port/" > /dev/null
+taskset -c 0 wrk -t1 -c32 -d1s "${hdr[@]}" "http://127.0.0.1:$port/" > /dev/null
 t0=$(ticks)
-out=$(wrk -t1 -c32 -d3s "${hdr[@]}" "http://127.0.0.1:$port/")
+out=$(taskset -c 0 wrk -t1 -c32 -d3s "${hdr[@]}" "http://127.0.0.1:$port/")
 t1=$(ticks)
 req=$(awk '/requests in/ {print $1}' <<< "$out")
 rps=$(awk '/Requests\/sec/ {print $2}' <<< "$out")

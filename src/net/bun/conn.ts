@@ -4,7 +4,7 @@
  * @module
  */
 import type { BunSocket } from "./bun_types.d.ts";
-import { type Conn, formatAddr, type NetAddr, netAddr, type SpliceStats } from "../types.ts";
+import { type Conn, formatAddr, type NetAddr, type SpliceStats } from "../types.ts";
 import { errorCode, type NetError, netError } from "../errors.ts";
 import { ClosedOnce } from "../closed_once.ts";
 import { ChunkQueue } from "../chunk_queue.ts";
@@ -192,12 +192,15 @@ export class BunConn extends ClosedOnce implements Conn {
   }
 
   #sendFin(): void {
-    if (!this.#finSent) {
-      this.#finSent = true;
-      if (!this.#socketClosed && !this.#isClosed) this.#socket.shutdown();
-    }
-    const { a, b } = this.#link!;
-    if (a.#eof && a.#finSent && b.#eof && b.#finSent) this.#finishSplice(this.#link!);
+    const link = this.#link!;
+    const { a, b } = link;
+    const first = !this.#finSent;
+    this.#finSent = true;
+    if (a.#eof && a.#finSent && b.#eof && b.#finSent) {
+      // The last direction: closing sends this FIN (both ends are read to the end, so it is not a reset),
+      // one system call instead of a shutdown and then a close.
+      this.#finishSplice(link);
+    } else if (first && !this.#socketClosed && !this.#isClosed) this.#socket.shutdown();
   }
 
   #failSplice(): void {
