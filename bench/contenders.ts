@@ -240,6 +240,19 @@ export const CONTENDERS: readonly Contender[] = [
       return launch(env, "socat", port, [udp, tcp]);
     },
   },
+  minimalContender(
+    "bun-minimal",
+    "the smallest Bun relay, bench/minimal/bun_callbacks.ts (the runtime's limit, no routing)",
+    (env) =>
+      env.tools.bun
+        ? { cmd: env.tools.bun, args: ["bench/minimal/bun_callbacks.ts"] }
+        : "bun is not installed",
+  ),
+  minimalContender(
+    "deno-minimal",
+    "the smallest Deno relay, bench/minimal/deno_loop.ts (the runtime's limit, no routing)",
+    () => ({ cmd: Deno.execPath(), args: ["run", "-A", "bench/minimal/deno_loop.ts"] }),
+  ),
   pmmuxContender("pmmux-deno", "pmmux on Deno (deno run -A --unstable-net src/main.ts)", () => ({
     cmd: Deno.execPath(),
     args: ["run", "-A", "--unstable-net", "src/main.ts"],
@@ -254,6 +267,33 @@ export const CONTENDERS: readonly Contender[] = [
     return p ? { cmd: p, args: [] } : "dist/pmmux is not built";
   }),
 ];
+
+/** A minimal relay of `bench/minimal/`: TCP only, started as `CMD ARGS LISTEN_PORT UPSTREAM_PORT`. */
+function minimalContender(
+  name: string,
+  description: string,
+  command: (env: BenchEnv) => { cmd: string; args: string[] } | string,
+): Contender {
+  return {
+    name,
+    description,
+    pmmux: false,
+    transports: ["tcp"],
+    unavailable: (env) => {
+      const c = command(env);
+      return typeof c === "string" ? c : null;
+    },
+    start(env, options) {
+      const c = command(env) as { cmd: string; args: string[] };
+      const port = freePort();
+      return launch(env, name, port, [{
+        cmd: c.cmd,
+        args: [...c.args, String(port), String(options.target)],
+        listens: ["tcp"],
+      }]);
+    },
+  };
+}
 
 /** The runtime the compiled binary was built with (`deno` or `bun`), from `dist/pmmux --version`. */
 export async function binaryRuntime(repo: string): Promise<string> {
