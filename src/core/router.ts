@@ -56,6 +56,13 @@ interface OpenConn {
 
 const NOTHING = () => {};
 
+/** What one connection's selection keeps between probing rounds. */
+interface Round {
+  readonly entries: readonly BackendEntry[];
+  readonly answers: (Verdict | undefined)[];
+  readonly sctx: { clientIp: string };
+}
+
 /**
  * The context of one routed connection. Its abort signal is made only when someone asks for it: an
  * `AbortController` per connection is a native object with a finaliser on Bun, and the relay and `pass`
@@ -209,7 +216,8 @@ export class TcpRouter {
         preview = await n.negotiate(preview, ctx, deadlineAt);
         if (!preview) return;
       }
-      entry = await this.#select(preview, ctx, deadlineAt, started);
+      const chosen = this.#select(preview, ctx, deadlineAt, started);
+      entry = chosen instanceof Promise ? await chosen : chosen;
       if (!entry) {
         this.#fail(conn, ctx, "no-backend");
         return;
@@ -274,43 +282,71 @@ export class TcpRouter {
     }
   }
 
-  async #select(preview: Preview, ctx: ConnContext, deadlineAt: number, started: number) {
-    const entries = this.#table.entries;
-    const answers: (Verdict | undefined)[] = [];
-    const sctx = { clientIp: ctx.client.ip };
+  /**
+   * Chooses the backend. The common case (the preview already decides: no matcher needs more bytes) is
+   * answered without a promise; otherwise the preview fills until a decision or the deadline.
+   */
+  #select(
+    preview: Preview,
+    ctx: ConnContext,
+    deadlineAt: number,
+    started: number,
+  ): BackendEntry | null | Promise<BackendEntry | null> {
+    // One table for the whole selection (`answers` is indexed by its entries), even across a reload.
+    const round: Round = { entries: this.#table.entries, answers: [], sctx: { clientIp: ctx.client.ip } };
+    const d = this.#decide(preview, ctx, round, false, started);
+    return d !== "more" ? d : this.#selectLater(preview, ctx, deadlineAt, started, round);
+  }
+
+  async #selectLater(
+    preview: Preview,
+    ctx: ConnContext,
+    deadlineAt: number,
+    started: number,
+    round: Round,
+  ): Promise<BackendEntry | null> {
     let timedOut = false;
     let watched: Watched | undefined;
-    let deadline: Promise<boolean> | undefined;
+    // One shared timer for every connection's selection deadline, not a timer each.
+    const deadline = new Promise<boolean>((resolve) => {
+      watched = this.#deadlines.watchUntil(deadlineAt, () => {
+        timedOut = true;
+        resolve(false);
+      });
+    });
     try {
       for (;;) {
-        const input: ProbeInput = {
-          bytes: preview.bytes,
-          get props() {
-            return ctx.props; // built only when a matcher or detector asks
-          },
-          final: timedOut || preview.exhausted,
-        };
-        const d = decide(entries, input, this.#strategy, sctx, answers);
-        if (d !== "more") {
-          const ms = Date.now() - started;
-          this.#selection.observe(ms);
-          if (this.#log.enabled("debug")) this.#logDecision(ctx, entries, answers, preview, d, ms, timedOut);
-          return d;
-        }
-        if (!deadline) {
-          // One shared timer for every connection's selection deadline, not a timer each.
-          deadline = new Promise((resolve) => {
-            watched = this.#deadlines.watchUntil(deadlineAt, () => {
-              timedOut = true;
-              resolve(false);
-            });
-          });
-        }
         await Promise.race([preview.fill(), deadline]);
+        const d = this.#decide(preview, ctx, round, timedOut, started);
+        if (d !== "more") return d;
       }
     } finally {
       if (watched !== undefined) this.#deadlines.done(watched);
     }
+  }
+
+  /** One round of probing; records the selection time and logs the decision once made. */
+  #decide(
+    preview: Preview,
+    ctx: ConnContext,
+    round: Round,
+    timedOut: boolean,
+    started: number,
+  ): BackendEntry | null | "more" {
+    const { entries, answers, sctx } = round;
+    const input: ProbeInput = {
+      bytes: preview.bytes,
+      get props() {
+        return ctx.props; // built only when a matcher or detector asks
+      },
+      final: timedOut || preview.exhausted,
+    };
+    const d = decide(entries, input, this.#strategy, sctx, answers);
+    if (d === "more") return d;
+    const ms = Date.now() - started;
+    this.#selection.observe(ms);
+    if (this.#log.enabled("debug")) this.#logDecision(ctx, entries, answers, preview, d, ms, timedOut);
+    return d;
   }
 
   #logDecision(

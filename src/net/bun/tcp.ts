@@ -11,7 +11,7 @@ import type { Conn, ConnectTcpOptions, ListenTcpOptions, NetAddr, TcpListener } 
 import { netAddr } from "../types.ts";
 import { errorCode, hostPort, netError } from "../errors.ts";
 import { BunConn } from "./conn.ts";
-import { deadlinesFor } from "../deadlines.ts";
+import { type Deadlines, deadlinesFor, type Watched } from "../deadlines.ts";
 
 /** Whoever gets a socket's `open` callback: a listener, or a connect attempt. */
 interface Opener {
@@ -119,22 +119,85 @@ export function listenTcp(options: ListenTcpOptions): Promise<TcpListener> {
   return Promise.resolve(listener);
 }
 
-/** A pending `Bun.connect`: makes the connection on `open`, or drops the socket if aborted meanwhile. */
+/**
+ * A pending `Bun.connect`: settles its one promise on `open`, on failure, on abort or at its deadline; a socket
+ * that opens after the attempt gave up is dropped (Bun cannot cancel a pending connect).
+ */
 class ConnectAttempt implements Opener {
-  aborted = false;
-  conn: BunConn | null = null;
+  readonly promise: Promise<Conn>;
+  #resolve!: (conn: Conn) => void;
+  #reject!: (reason: unknown) => void;
+  #settled = false;
+  readonly #hostname: string;
+  readonly #port: number;
   /** The target when it is an IP literal (then the socket's remote address is known without asking). */
-  remote: NetAddr | undefined;
+  readonly #remote: NetAddr | undefined;
+  #signal: AbortSignal | undefined;
+  #deadlines: Deadlines | undefined;
+  #timer: Watched | undefined;
+
+  constructor(hostname: string, port: number) {
+    this.#hostname = hostname;
+    this.#port = port;
+    if (IP_LITERAL.test(hostname)) this.#remote = netAddr(hostname, port);
+    this.promise = new Promise<Conn>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  /** Gives up after `ms` with code `ETIMEDOUT` (on the shared timer of that limit). */
+  watch(ms: number): void {
+    this.#deadlines = deadlinesFor(ms);
+    this.#timer = this.#deadlines.watch(() =>
+      this.fail(netError("Cannot connect to", this.#target, "ETIMEDOUT"))
+    );
+  }
+
+  /** Gives up with `signal.reason` when it aborts. */
+  listen(signal: AbortSignal): void {
+    this.#signal = signal;
+    signal.addEventListener("abort", this, { once: true });
+  }
+
+  /** The `abort` event of the signal given to {@linkcode ConnectAttempt.listen}. */
+  handleEvent(): void {
+    this.fail(this.#signal!.reason);
+  }
 
   opened(socket: BunSocket<Owner>): Owner {
-    if (this.aborted) {
+    if (this.#settled) {
       socket.terminate();
       return this;
     }
     // The local endpoint is read now: after a close Bun no longer knows it, and callers may ask then.
     const local = netAddr(socket.localAddress, socket.localPort);
-    const remote = this.remote ?? netAddr(socket.remoteAddress, socket.remotePort);
-    return this.conn = new BunConn(socket, local, remote);
+    const conn = new BunConn(socket, local, this.#remote ?? netAddr(socket.remoteAddress, socket.remotePort));
+    this.#settle();
+    this.#resolve(conn);
+    return conn;
+  }
+
+  /** `Bun.connect` rejected: the runtime's error, named after the target. */
+  failed(error: unknown): void {
+    this.fail(netError("Cannot connect to", this.#target, errorCode(error), error));
+  }
+
+  /** Rejects with `reason` unless settled already. */
+  fail(reason: unknown): void {
+    if (this.#settled) return;
+    this.#settle();
+    this.#reject(reason);
+  }
+
+  get #target(): string {
+    return hostPort(this.#hostname, this.#port);
+  }
+
+  #settle(): void {
+    this.#settled = true;
+    this.#signal?.removeEventListener("abort", this);
+    if (this.#timer !== undefined) this.#deadlines!.done(this.#timer);
   }
 }
 
@@ -147,42 +210,21 @@ const IP_LITERAL = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[\da-fA-F:.]*:[\da-fA-F:.]*)$/;
 
 /**
  * Connects; an abort rejects at once with `signal.reason`, a timeout with code `ETIMEDOUT`, and the socket
- * is dropped if it opens later (Bun cannot cancel a pending connect).
+ * is dropped if it opens later. One promise per connect and no closure but the deadline's: this runs for
+ * every proxied connection.
  */
-export async function connectTcp(options: ConnectTcpOptions): Promise<Conn> {
+export function connectTcp(options: ConnectTcpOptions): Promise<Conn> {
   const { hostname, port, signal, timeout } = options;
-  signal?.throwIfAborted();
-  const attempt = new ConnectAttempt();
-  if (IP_LITERAL.test(hostname)) attempt.remote = netAddr(hostname, port);
-  const target = hostPort(hostname, port);
-  const connecting = bun.connect<Owner>({
-    hostname,
-    port,
-    allowHalfOpen: true,
-    data: attempt,
-    socket: HANDLERS,
-  }).then(
-    () => attempt.conn!,
-    (error) => Promise.reject(netError("Cannot connect to", target, errorCode(error), error)),
-  );
-  if (signal === undefined && timeout === undefined) return await connecting;
-  const { promise, resolve, reject } = Promise.withResolvers<Conn>();
-  const giveUp = (reason: unknown) => {
-    attempt.aborted = true;
-    attempt.conn?.close();
-    reject(reason);
-  };
-  const onAbort = () => giveUp(signal!.reason);
-  signal?.addEventListener("abort", onAbort, { once: true });
-  const deadlines = timeout === undefined ? undefined : deadlinesFor(timeout);
-  const timer = deadlines?.watch(() => giveUp(netError("Cannot connect to", target, "ETIMEDOUT")));
-  connecting.then(resolve, reject);
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  const attempt = new ConnectAttempt(hostname, port);
   try {
-    const conn = await promise;
-    if (signal?.aborted) throw signal.reason;
-    return conn;
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
-    if (timer !== undefined) deadlines!.done(timer);
+    bun.connect<Owner>({ hostname, port, allowHalfOpen: true, data: attempt, socket: HANDLERS })
+      .then(undefined, (error) => attempt.failed(error));
+  } catch (error) {
+    attempt.failed(error); // an invalid hostname or port throws before any promise
+    return attempt.promise;
   }
+  if (signal !== undefined) attempt.listen(signal);
+  if (timeout !== undefined) attempt.watch(timeout);
+  return attempt.promise;
 }
