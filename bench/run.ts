@@ -24,11 +24,20 @@ const FULL: Budget = {
   rounds: 3,
   iperfSeconds: 3,
   wrkSeconds: 3,
+  warmupSeconds: 3,
   slowReadMs: 3000,
   udpSeconds: 1,
   idleConnections: 1000,
 };
-const QUICK: Budget = { ...FULL, rounds: 1, iperfSeconds: 1, wrkSeconds: 2, slowReadMs: 1500, udpSeconds: 1 };
+const QUICK: Budget = {
+  ...FULL,
+  rounds: 1,
+  iperfSeconds: 1,
+  wrkSeconds: 2,
+  warmupSeconds: 1,
+  slowReadMs: 1500,
+  udpSeconds: 1,
+};
 
 const USAGE = `Usage: deno task bench [options]
 

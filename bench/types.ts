@@ -21,6 +21,12 @@ export interface Budget {
   iperfSeconds: number;
   /** wrk `-d` seconds. */
   wrkSeconds: number;
+  /**
+   * Seconds of the same wrk load before each measured HTTP run, not recorded: a JIT-compiled proxy reaches
+   * its steady rate only after some seconds of load (pmmux-bun: 15-30% more connections/s after 9 s than in
+   * its first 3 s), and the rates are meant to compare steady states.
+   */
+  warmupSeconds: number;
   /** Slow reader time limit, ms. */
   slowReadMs: number;
   /** iperf3 `-t` seconds of each UDP direction. */

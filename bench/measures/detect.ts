@@ -8,9 +8,8 @@
  * @module
  */
 import type { Running } from "../contenders.ts";
-import { httpWarmup } from "../clients.ts";
 import { runWrk } from "../wrk.ts";
-import { WRK_CONNECTIONS } from "./http.ts";
+import { WRK_CONNECTIONS, wrkWarmup } from "./http.ts";
 import { type Measure, upstreamPort } from "./types.ts";
 
 /** Ratio of connection rates, detect routing over port routing. */
@@ -30,8 +29,8 @@ export const detectCost: Measure = {
       started.push(byPort);
       const detect = await contender.start(env, { transport: "tcp", target, routing: "detect" });
       started.push(detect);
-      await httpWarmup(byPort.port);
-      await httpWarmup(detect.port);
+      await wrkWarmup(env, byPort.port, true);
+      await wrkWarmup(env, detect.port, true);
       const seconds = Math.max(1, Math.floor(env.budget.wrkSeconds * 2 / 3));
       const sums = { port: 0, detect: 0 };
       const runs: Record<string, number>[] = [];

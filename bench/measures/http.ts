@@ -16,9 +16,21 @@ export const WRK_CONNECTIONS = 32;
 /** Shared key of the haproxy keep-alive rates seen so far (the latency measure paces itself on them). */
 export const HAPROXY_KEEPALIVE_KEY = "keepalive.haproxy.rps";
 
-/** One wrk run against an already started forwarder at `port`, after a short warm-up. */
+/**
+ * Warms a forwarder up: a few requests to check it answers, then `warmupSeconds` of the wrk load that
+ * follows (unrecorded). Resolves with the number of failed check requests.
+ */
+export async function wrkWarmup(env: BenchEnv, port: number, close: boolean): Promise<number> {
+  const failed = await httpWarmup(port);
+  if (env.budget.warmupSeconds > 0) {
+    await runWrk(env, { port, connections: WRK_CONNECTIONS, seconds: env.budget.warmupSeconds, close });
+  }
+  return failed;
+}
+
+/** One wrk run against an already started forwarder at `port`, after {@linkcode wrkWarmup}. */
 export async function wrkRate(env: BenchEnv, port: number, close: boolean): Promise<Sample> {
-  const warmFailed = await httpWarmup(port);
+  const warmFailed = await wrkWarmup(env, port, close);
   const r = await runWrk(env, { port, connections: WRK_CONNECTIONS, seconds: env.budget.wrkSeconds, close });
   const sample: Sample = {
     value: r.rps,

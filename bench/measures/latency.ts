@@ -13,7 +13,7 @@ import { CONTENDERS } from "../contenders.ts";
 import { median } from "../stats.ts";
 import type { BenchEnv } from "../types.ts";
 import { runWrk } from "../wrk.ts";
-import { HAPROXY_KEEPALIVE_KEY, WRK_CONNECTIONS } from "./http.ts";
+import { HAPROXY_KEEPALIVE_KEY, WRK_CONNECTIONS, wrkWarmup } from "./http.ts";
 import { type Measure, upstreamPort, withContender } from "./types.ts";
 
 /** Mean pause after each response on each connection, ms. */
@@ -61,7 +61,7 @@ export const latency: Measure = {
       contender,
       { transport: "tcp", target: upstreamPort(env, "http") },
       async (r) => {
-        await httpWarmup(r.port);
+        await wrkWarmup(env, r.port, false);
         const w = await runWrk(env, {
           port: r.port,
           connections,
