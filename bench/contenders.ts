@@ -106,7 +106,15 @@ function listens(transport: StartOptions["transport"]): ("tcp" | "udp")[] {
   return transport === "tcp" ? ["tcp"] : ["tcp", "udp"];
 }
 
-function pmmuxContender(
+/** How a program of this repository is started: pmmux with its options, or a minimal relay with two ports. */
+type Kind = "pmmux" | "minimal";
+
+/**
+ * A contender started from a command line: pmmux (TCP and UDP, `pmmuxArgs`) or a minimal relay of
+ * `bench/minimal/` (TCP only, `CMD ARGS LISTEN_PORT UPSTREAM_PORT`). `command` says why it cannot run here.
+ */
+function commandContender(
+  kind: Kind,
   name: string,
   description: string,
   command: (env: BenchEnv) => { cmd: string; args: string[] } | string,
@@ -114,8 +122,8 @@ function pmmuxContender(
   return {
     name,
     description,
-    pmmux: true,
-    transports: ["tcp", "udp"],
+    pmmux: kind === "pmmux",
+    transports: kind === "pmmux" ? ["tcp", "udp"] : ["tcp"],
     unavailable(env) {
       const c = command(env);
       return typeof c === "string" ? c : null;
@@ -124,7 +132,9 @@ function pmmuxContender(
       const c = command(env);
       if (typeof c === "string") throw new Error(c);
       const port = freePort();
-      const args = [...c.args, ...pmmuxArgs(port, options)];
+      const args = kind === "pmmux"
+        ? [...c.args, ...pmmuxArgs(port, options)]
+        : [...c.args, String(port), String(options.target)];
       return launch(env, name, port, [{ cmd: c.cmd, args, listens: listens(options.transport) }]);
     },
   };
@@ -240,7 +250,8 @@ export const CONTENDERS: readonly Contender[] = [
       return launch(env, "socat", port, [udp, tcp]);
     },
   },
-  minimalContender(
+  commandContender(
+    "minimal",
     "bun-minimal",
     "the smallest Bun relay, bench/minimal/bun_callbacks.ts (the runtime's limit, no routing)",
     (env) =>
@@ -248,52 +259,27 @@ export const CONTENDERS: readonly Contender[] = [
         ? { cmd: env.tools.bun, args: ["bench/minimal/bun_callbacks.ts"] }
         : "bun is not installed",
   ),
-  minimalContender(
+  commandContender(
+    "minimal",
     "deno-minimal",
     "the smallest Deno relay, bench/minimal/deno_loop.ts (the runtime's limit, no routing)",
     () => ({ cmd: Deno.execPath(), args: ["run", "-A", "bench/minimal/deno_loop.ts"] }),
   ),
-  pmmuxContender("pmmux-deno", "pmmux on Deno (deno run -A --unstable-net src/main.ts)", () => ({
+  commandContender("pmmux", "pmmux-deno", "pmmux on Deno (deno run -A --unstable-net src/main.ts)", () => ({
     cmd: Deno.execPath(),
     args: ["run", "-A", "--unstable-net", "src/main.ts"],
   })),
-  pmmuxContender(
+  commandContender(
+    "pmmux",
     "pmmux-bun",
     "pmmux on Bun (bun src/main.ts)",
     (env) => env.tools.bun ? { cmd: env.tools.bun, args: ["src/main.ts"] } : "bun is not installed",
   ),
-  pmmuxContender("pmmux-bin", "the compiled binary dist/pmmux", (env) => {
+  commandContender("pmmux", "pmmux-bin", "the compiled binary dist/pmmux", (env) => {
     const p = binaryPath(env.repo);
     return p ? { cmd: p, args: [] } : "dist/pmmux is not built";
   }),
 ];
-
-/** A minimal relay of `bench/minimal/`: TCP only, started as `CMD ARGS LISTEN_PORT UPSTREAM_PORT`. */
-function minimalContender(
-  name: string,
-  description: string,
-  command: (env: BenchEnv) => { cmd: string; args: string[] } | string,
-): Contender {
-  return {
-    name,
-    description,
-    pmmux: false,
-    transports: ["tcp"],
-    unavailable: (env) => {
-      const c = command(env);
-      return typeof c === "string" ? c : null;
-    },
-    start(env, options) {
-      const c = command(env) as { cmd: string; args: string[] };
-      const port = freePort();
-      return launch(env, name, port, [{
-        cmd: c.cmd,
-        args: [...c.args, String(port), String(options.target)],
-        listens: ["tcp"],
-      }]);
-    },
-  };
-}
 
 /** The runtime the compiled binary was built with (`deno` or `bun`), from `dist/pmmux --version`. */
 export async function binaryRuntime(repo: string): Promise<string> {
