@@ -300,27 +300,30 @@ describe("http-proxy end to end", () => {
           assert.equal(down, String(size));
         };
         const mib = (n: number) => Math.round(n / 1048576);
-        // The first pass warms the runtime's allocators up; memory must not grow with a second pass.
+        // The first pass warms the runtime's allocators up; memory must not grow pass after pass.
         const start = process.memoryUsage().rss;
         let peak = start;
         const sampler = setInterval(() => peak = Math.max(peak, process.memoryUsage().rss), 50);
-        let firstPeak = 0;
+        const peaks: number[] = [];
         try {
-          await transfer();
-          firstPeak = peak;
-          await transfer();
+          for (let pass = 0; pass < 3; pass++) {
+            await transfer();
+            peaks.push(peak);
+          }
         } finally {
           clearInterval(sampler);
         }
         console.log(
-          `256 MiB up and down through http-proxy, twice: RSS ${mib(start)} MiB at start, ` +
-            `peak ${mib(firstPeak)} MiB in pass 1, ${mib(peak)} MiB in pass 2 (test process incl. upstream)`,
+          `256 MiB up and down through http-proxy, three times: RSS ${mib(start)} MiB at start, peak after ` +
+            `each pass ${peaks.map(mib).join(" / ")} MiB (test process incl. upstream)`,
         );
         // Pass 1 includes the runtime's own warm-up (Deno's heap grows ~100-280 MiB here whatever the path);
-        // tests/system/http_big_test.ts shows that 1 GiB each way does not grow it further. Keeping the
-        // bodies would add 512 MiB per pass; the GC's timing alone moved pass 2 by 13-89 MiB on Deno (89
-        // inside the whole suite), so the bound leaves room for that and still catches retention.
-        assert.ok(peak - firstPeak < 160 * 1048576, `RSS grew by ${mib(peak - firstPeak)} MiB in pass 2`);
+        // tests/system/http_big_test.ts shows that 1 GiB each way does not grow it further. The GC's timing
+        // alone moved one later pass by 13-228 MiB on Deno (the larger figures inside the whole suite), but
+        // that does not add up from pass to pass, while keeping the bodies would: 512 MiB per pass, over
+        // 1 GiB across passes 2 and 3. The bound sits between the two.
+        const grown = peaks[2] - peaks[0];
+        assert.ok(grown < 400 * 1048576, `RSS grew by ${mib(grown)} MiB over passes 2 and 3`);
       });
     } finally {
       await up.close();
