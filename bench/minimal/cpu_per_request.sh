@@ -2,6 +2,7 @@
 # CPU time a proxy process spends per HTTP request under wrk (utime + stime of all its threads, from
 # /proc/PID/stat, over one 3 s run after a 1 s warm-up). Less noisy than requests/s on a shared 2-core
 # machine, because it does not depend on how the cores are split between wrk, the upstream and the proxy.
+# wrk runs on CPU 0 (`taskset -c 0`); pin the proxy elsewhere (`taskset -a -p -c 1 PID`) to keep them apart.
 #
 # usage: bench/minimal/cpu_per_request.sh PID PORT [close|keep]
 set -euo pipefail

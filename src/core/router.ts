@@ -11,7 +11,7 @@ import { type Rate, RateLimiter } from "./rate_limit.ts";
 import type { Conn, NetAddr } from "../net/types.ts";
 import { formatAddr } from "../net/types.ts";
 import type { Negotiator } from "../negotiators/types.ts";
-import type { Strategy } from "../strategies/types.ts";
+import type { Strategy, StrategyContext } from "../strategies/types.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Counter, Histogram, Metrics } from "../metrics/metrics.ts";
 import { entryMetrics } from "./entry_metrics.ts";
@@ -56,11 +56,10 @@ interface OpenConn {
 
 const NOTHING = () => {};
 
-/** What one connection's selection keeps between probing rounds. */
-interface Round {
+/** What one connection's selection keeps between probing rounds; it is the strategy's context too. */
+interface Round extends StrategyContext {
   readonly entries: readonly BackendEntry[];
   readonly answers: (Verdict | undefined)[];
-  readonly sctx: { clientIp: string };
 }
 
 /**
@@ -293,7 +292,7 @@ export class TcpRouter {
     started: number,
   ): BackendEntry | null | Promise<BackendEntry | null> {
     // One table for the whole selection (`answers` is indexed by its entries), even across a reload.
-    const round: Round = { entries: this.#table.entries, answers: [], sctx: { clientIp: ctx.client.ip } };
+    const round: Round = { entries: this.#table.entries, answers: [], clientIp: ctx.client.ip };
     const d = this.#decide(preview, ctx, round, false, started);
     return d !== "more" ? d : this.#selectLater(preview, ctx, deadlineAt, started, round);
   }
@@ -333,7 +332,7 @@ export class TcpRouter {
     timedOut: boolean,
     started: number,
   ): BackendEntry | null | "more" {
-    const { entries, answers, sctx } = round;
+    const { entries, answers } = round;
     const input: ProbeInput = {
       bytes: preview.bytes,
       get props() {
@@ -341,7 +340,7 @@ export class TcpRouter {
       },
       final: timedOut || preview.exhausted,
     };
-    const d = decide(entries, input, this.#strategy, sctx, answers);
+    const d = decide(entries, input, this.#strategy, round, answers);
     if (d === "more") return d;
     const ms = Date.now() - started;
     this.#selection.observe(ms);
