@@ -20,8 +20,10 @@ export interface StartOptions {
   /** Upstream port on 127.0.0.1. */
   target: number;
   /**
-   * pmmux only: route by `detect=` with five non-matching detectors before the matching backend (`"detect"`),
-   * or by the listener's port (`"port"`). @default a single backend without matchers
+   * For contenders that `routes`. pmmux: route by `detect=` with five non-matching detectors before the
+   * matching backend (`"detect"`), or by the listener's port (`"port"`). A minimal relay: with `"detect"`, wait
+   * for the client's first bytes before connecting upstream (what routing by content costs the runtime with
+   * no detector at all). @default a single backend without matchers; a relay that connects at once
    */
   routing?: "detect" | "port";
 }
@@ -44,8 +46,10 @@ export interface Contender {
   name: string;
   /** What it is. */
   description: string;
-  /** True for the pmmux builds (detection measure, targets). */
+  /** True for the pmmux builds (targets). */
   pmmux: boolean;
+  /** True when it honours `StartOptions.routing` (the detection measure): pmmux and the minimal relays. */
+  routes: boolean;
   /** Transports it forwards. */
   transports: readonly ("tcp" | "udp")[];
   /** Why it cannot run here, or `null`. */
@@ -123,6 +127,7 @@ function commandContender(
     name,
     description,
     pmmux: kind === "pmmux",
+    routes: true,
     transports: kind === "pmmux" ? ["tcp", "udp"] : ["tcp"],
     unavailable(env) {
       const c = command(env);
@@ -132,9 +137,12 @@ function commandContender(
       const c = command(env);
       if (typeof c === "string") throw new Error(c);
       const port = freePort();
-      const args = kind === "pmmux"
-        ? [...c.args, ...pmmuxArgs(port, options)]
-        : [...c.args, String(port), String(options.target)];
+      const args = kind === "pmmux" ? [...c.args, ...pmmuxArgs(port, options)] : [
+        ...c.args,
+        String(port),
+        String(options.target),
+        ...(options.routing === "detect" ? ["wait"] : []),
+      ];
       return launch(env, name, port, [{ cmd: c.cmd, args, listens: listens(options.transport) }]);
     },
   };
@@ -184,6 +192,7 @@ export const CONTENDERS: readonly Contender[] = [
     name: "direct",
     description: "no proxy: the client talks to the upstream",
     pmmux: false,
+    routes: false,
     transports: ["tcp", "udp"],
     unavailable: () => null,
     start: (_env, options) =>
@@ -193,6 +202,7 @@ export const CONTENDERS: readonly Contender[] = [
     name: "haproxy",
     description: "haproxy mode tcp, 1 thread (the reference: ratios are to it)",
     pmmux: false,
+    routes: false,
     transports: ["tcp"],
     unavailable: (env) => env.tools.haproxy ? null : "haproxy is not installed",
     start(env, options) {
@@ -210,6 +220,7 @@ export const CONTENDERS: readonly Contender[] = [
     name: "sslh-select",
     description: "sslh-select with a single anyprot target",
     pmmux: false,
+    routes: false,
     transports: ["tcp"],
     unavailable: (env) => env.tools["sslh-select"] ? null : "sslh-select is not installed",
     start(env, options) {
@@ -227,6 +238,7 @@ export const CONTENDERS: readonly Contender[] = [
     name: "socat",
     description: "socat TCP-LISTEN/UDP-LISTEN with fork (a child per connection or UDP peer)",
     pmmux: false,
+    routes: false,
     transports: ["tcp", "udp"],
     unavailable: (env) => env.tools.socat ? null : "socat is not installed",
     start(env, options) {
@@ -253,7 +265,7 @@ export const CONTENDERS: readonly Contender[] = [
   commandContender(
     "minimal",
     "bun-minimal",
-    "the smallest Bun relay, bench/minimal/bun_callbacks.ts (the runtime's limit, no routing)",
+    "the smallest Bun relay, bench/minimal/bun_callbacks.ts (the runtime's limit; no routing but waiting for the first bytes in `detect`)",
     (env) =>
       env.tools.bun
         ? { cmd: env.tools.bun, args: ["bench/minimal/bun_callbacks.ts"] }
@@ -262,7 +274,7 @@ export const CONTENDERS: readonly Contender[] = [
   commandContender(
     "minimal",
     "deno-minimal",
-    "the smallest Deno relay, bench/minimal/deno_loop.ts (the runtime's limit, no routing)",
+    "the smallest Deno relay, bench/minimal/deno_loop.ts (the runtime's limit; no routing but waiting for the first bytes in `detect`)",
     () => ({ cmd: Deno.execPath(), args: ["run", "-A", "bench/minimal/deno_loop.ts"] }),
   ),
   commandContender("pmmux", "pmmux-deno", "pmmux on Deno (deno run -A --unstable-net src/main.ts)", () => ({

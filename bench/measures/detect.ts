@@ -1,7 +1,9 @@
 /**
- * Detection cost (pmmux only): new connections/s when the matching backend is found by `detect=http` after
- * five backends whose detectors say "no" (ssh, tls, socks5, rdp, mqtt), divided by the rate when the backend
- * is chosen by the listener's port (`local-port=`). Both configurations run side by side (two processes, the
+ * Detection cost: new connections/s when the matching backend is found by `detect=http` after five backends
+ * whose detectors say "no" (ssh, tls, socks5, rdp, mqtt), divided by the rate when the backend is chosen by
+ * the listener's port (`local-port=`). The minimal relays run it too, as a relay that waits for the client's
+ * first bytes before it connects over one that connects at once: any router by content must wait, so that is
+ * the runtime's own part of the cost. Both configurations run side by side (two processes, the
  * idle one costs nothing) and are measured in A-B-B-A order, so a drift of the machine's speed during the
  * sample cancels out; a 5% difference is still within the noise of one round on 2 shared cores.
  *
@@ -20,7 +22,7 @@ export const detectCost: Measure = {
   better: "higher",
   upstream: "http",
   tools: ["wrk"],
-  applies: (c) => c.pmmux,
+  applies: (c) => c.routes,
   async run(env, contender) {
     const target = upstreamPort(env, "http");
     const started: Running[] = [];

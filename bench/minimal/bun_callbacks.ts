@@ -3,11 +3,14 @@
  * socket callbacks (a chunk is written to the peer at once; the rest waits for `drain` with the source
  * paused), TCP_NODELAY, half-close passed on. No routing, no limits, no metrics.
  *
- * `bun bench/minimal/bun_callbacks.ts LISTEN_PORT UPSTREAM_PORT` (both on 127.0.0.1)
+ * `bun bench/minimal/bun_callbacks.ts LISTEN_PORT UPSTREAM_PORT [wait]` (both on 127.0.0.1). With `wait`, it
+ * connects upstream only once the client's first bytes arrived, as any router that looks at them must: the
+ * runtime's cost of routing by content with no detector at all (the bench's `detect` measure).
  *
  * @module
  */
-const [listenPort, upstreamPort] = process.argv.slice(2).map(Number);
+const [listenPort, upstreamPort] = process.argv.slice(2, 4).map(Number);
+const waitForBytes = process.argv[4] === "wait";
 
 interface Side {
   peer: Sock | null;
@@ -37,8 +40,11 @@ function send(to: Sock, from: Sock, chunk: Uint8Array): void {
 const handlers = {
   open(_s: Sock) {},
   data(s: Sock, chunk: Uint8Array) {
-    if (s.data.peer === null) s.data.early.push(chunk);
-    else send(s.data.peer, s, chunk);
+    if (s.data.peer !== null) send(s.data.peer, s, chunk);
+    else {
+      s.data.early.push(chunk);
+      if (waitForBytes && s.data.early.length === 1) connectFor(s);
+    }
   },
   drain(s: Sock) {
     const rest = s.data.rest;
@@ -69,17 +75,21 @@ bun.listen({
     open(client: Sock) {
       client.data = { peer: null, early: [], rest: null };
       client.setNoDelay(true);
-      bun.connect({
-        hostname: "127.0.0.1",
-        port: upstreamPort,
-        allowHalfOpen: true,
-        data: { peer: client, early: [], rest: null },
-        socket: handlers,
-      }).then((upstream: Sock) => {
-        upstream.setNoDelay(true);
-        client.data.peer = upstream;
-        for (const chunk of client.data.early.splice(0)) send(upstream, client, chunk);
-      }, () => client.end());
+      if (!waitForBytes) connectFor(client);
     },
   },
 });
+
+function connectFor(client: Sock): void {
+  bun.connect({
+    hostname: "127.0.0.1",
+    port: upstreamPort,
+    allowHalfOpen: true,
+    data: { peer: client, early: [], rest: null },
+    socket: handlers,
+  }).then((upstream: Sock) => {
+    upstream.setNoDelay(true);
+    client.data.peer = upstream;
+    for (const chunk of client.data.early.splice(0)) send(upstream, client, chunk);
+  }, () => client.end());
+}

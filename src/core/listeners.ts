@@ -4,10 +4,17 @@
  *
  * @module
  */
-import type { TcpRouter } from "./router.ts";
+import type { ListenerContext, TcpRouter } from "./router.ts";
 import type { UdpRouter } from "./udp_router.ts";
 import type { Transport } from "./backend.ts";
-import { formatAddr, type NetAdapter, type NetAddr, type TcpListener, type UdpSocket } from "../net/types.ts";
+import {
+  type Conn,
+  formatAddr,
+  type NetAdapter,
+  type NetAddr,
+  type TcpListener,
+  type UdpSocket,
+} from "../net/types.ts";
 import type { Negotiator } from "../negotiators/types.ts";
 import type { Logger } from "../logging/logger.ts";
 
@@ -45,6 +52,8 @@ export interface ListenersOptions {
   backlog?: number;
   logger: Logger;
 }
+
+const DONE: Promise<void> = Promise.resolve();
 
 /** The set of open listeners. */
 export class Listeners {
@@ -121,8 +130,25 @@ export class Listeners {
       port: spec.port,
       backlog: this.#o.backlog ?? 100,
     });
-    const ctx = { negotiators: spec.negotiators ?? [] };
+    const ctx: ListenerContext = { negotiators: spec.negotiators ?? [], finished: this.#handled };
     const router = this.#o.tcp;
+    const handle = (conn: Conn) => {
+      this.#handling++;
+      try {
+        void router.handle(conn, ctx); // never rejects; it calls `ctx.finished` when done
+      } catch (err) {
+        this.#handled();
+        this.#o.logger.warn(
+          `Cannot handle a connection on ${formatAddr(listener.addr)}: ${(err as Error).message}`,
+        );
+        conn.close();
+      }
+    };
+    if (listener.serve !== undefined) {
+      // Push form (Bun): each connection is handled inside its `open` callback, no promise per accept.
+      listener.serve(handle);
+      return { id, transport: "tcp", addr: listener.addr, spec, close: () => listener.close(), done: DONE };
+    }
     const loop = async () => {
       for (;;) {
         let conn;
@@ -135,8 +161,7 @@ export class Listeners {
           continue;
         }
         if (!conn) return;
-        this.#handling++;
-        router.handle(conn, ctx).then(this.#handled, this.#handled); // it never rejects; counted either way
+        handle(conn);
       }
     };
     return { id, transport: "tcp", addr: listener.addr, spec, close: () => listener.close(), done: loop() };

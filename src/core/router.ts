@@ -44,6 +44,8 @@ export interface TcpRouterOptions {
 export interface ListenerContext {
   /** Negotiators of this listener (PROXY-protocol acceptance), run first. */
   readonly negotiators: readonly Negotiator[];
+  /** Called once when a connection's handling ends (instead of a `then` on every `handle()` promise). */
+  readonly finished?: () => void;
 }
 
 let nextId = 0;
@@ -186,6 +188,7 @@ export class TcpRouter {
     this.#total.add();
     if (this.#open.size >= this.#o.maxConnections) {
       this.#fail(conn, ctx, "max-connections");
+      listener.finished?.();
       return;
     }
     const node = this.#open.add(rec);
@@ -260,6 +263,7 @@ export class TcpRouter {
           } close=${ctx.closeReason || "unknown"}`,
         );
       }
+      listener.finished?.();
     }
   }
 

@@ -94,6 +94,13 @@ export interface TcpListener {
    * transient accept error (too many open files); the listener stays usable, so call again after a pause.
    */
   accept(): Promise<Conn | null>;
+  /**
+   * Optional push form of `accept()`, for a runtime that accepts in a callback (Bun): from this call on, each
+   * accepted connection is handed to `onConn` as it opens, with no promise per connection; connections
+   * waiting for `accept()` go first. `accept()` must not be used after it. Absent where accepting is a
+   * pull (Deno): callers loop on `accept()` then.
+   */
+  serve?(onConn: (conn: Conn) => void): void;
   /** Stops accepting; a pending `accept()` resolves `null`. Established connections are not affected. */
   close(): void;
 }

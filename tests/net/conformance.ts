@@ -112,6 +112,44 @@ function tcpBasics(makeAdapter: MakeAdapter): void {
     }
   });
 
+  test("serve() hands over the connections queued before it, then each new one as it opens", {
+    timeout: 10_000,
+  }, async (t) => {
+    const net = await makeAdapter();
+    const listener = await net.listenTcp({ hostname: "127.0.0.1", port: 0 });
+    if (listener.serve === undefined) {
+      listener.close();
+      t.skip("this adapter accepts by pulling only");
+      return;
+    }
+    const clients: Conn[] = [];
+    const served: Conn[] = [];
+    try {
+      clients.push(await net.connectTcp({ hostname: "127.0.0.1", port: listener.addr.port }));
+      await clients[0].write(encoder.encode("first"));
+      await sleep(100); // opened and queued before serve()
+      let arrived: () => void = () => {};
+      listener.serve((conn) => {
+        served.push(conn);
+        arrived();
+      });
+      assert.equal(served.length, 1, "the queued connection is handed over inside serve()");
+      const second = new Promise<void>((resolve) => arrived = resolve);
+      clients.push(await net.connectTcp({ hostname: "127.0.0.1", port: listener.addr.port }));
+      await within(second, 2000, "second connection");
+      await clients[1].write(encoder.encode("second"));
+      assert.equal(decoder.decode(await within(readExactly(served[0], 5), 2000, "read 1")), "first");
+      assert.equal(decoder.decode(await within(readExactly(served[1], 6), 2000, "read 2")), "second");
+      assert.equal(served[1].remoteAddr.port, clients[1].localAddr.port);
+      listener.close();
+      await served[1].write(encoder.encode("still open"));
+      assert.equal(decoder.decode(await within(readExactly(clients[1], 10), 2000, "reply")), "still open");
+    } finally {
+      listener.close();
+      for (const c of [...clients, ...served]) c.close();
+    }
+  });
+
   test(
     "half-close: the server replies after the client's FIN and both ends close",
     { timeout: 10_000 },

@@ -40,7 +40,12 @@ const HANDLERS: BunSocketHandler<Owner> = {
   close(socket, error) {
     if (socket.data instanceof BunConn) socket.data.onClose(error);
   },
-  connectError() {/* the promise of Bun.connect rejects too */},
+  // A failed connect: with this handler, Bun marks the rejection of `Bun.connect`'s promise as handled (Bun
+  // 1.4), so that promise needs no reaction of ours; `tests/net/conformance.ts` checks that no rejection is
+  // reported unhandled.
+  connectError(socket, error) {
+    (socket.data as ConnectAttempt).failed(error);
+  },
 };
 
 /** A {@linkcode TcpListener} over `Bun.listen`. Bun accepts eagerly, so `backlog` has no effect. */
@@ -49,6 +54,8 @@ export class BunTcpListener implements TcpListener, Opener {
   #addr: NetAddr = netAddr("0.0.0.0", 0);
   #ready: BunConn[] = [];
   #acceptor: PromiseWithResolvers<Conn | null> | null = null;
+  /** Set by `serve()`: gets each connection in its `open` callback. */
+  #onConn: ((conn: Conn) => void) | null = null;
   #isClosed = false;
   /** The local address of every accepted socket when bound to one IP (not a wildcard). */
   #local: NetAddr | undefined;
@@ -74,13 +81,15 @@ export class BunTcpListener implements TcpListener, Opener {
     return this.#addr;
   }
 
-  /** @internal Called by the `open` handler: queues the new connection for `accept()`. */
+  /** @internal Called by the `open` handler: hands the new connection over, or queues it for `accept()`. */
   opened(socket: BunSocket<Owner>): Owner {
     // Accepted sockets learn their endpoints now (the router needs them; after a close Bun reports none).
     const local = this.#local ?? netAddr(socket.localAddress, socket.localPort);
     const conn = new BunConn(socket, local, netAddr(socket.remoteAddress, socket.remotePort));
     if (this.#isClosed) {
       conn.close();
+    } else if (this.#onConn !== null) {
+      this.#onConn(conn);
     } else if (this.#acceptor !== null) {
       this.#acceptor.resolve(conn);
       this.#acceptor = null;
@@ -94,6 +103,12 @@ export class BunTcpListener implements TcpListener, Opener {
     if (this.#isClosed) return Promise.resolve(null);
     this.#acceptor = Promise.withResolvers<Conn | null>();
     return this.#acceptor.promise;
+  }
+
+  /** Hands every connection to `onConn` from now on, those queued for `accept()` first (see `TcpListener`). */
+  serve(onConn: (conn: Conn) => void): void {
+    this.#onConn = onConn;
+    for (const conn of this.#ready.splice(0)) onConn(conn);
   }
 
   /** Stops listening and closes connections nobody accepted yet; accepted ones stay open. */
@@ -211,15 +226,15 @@ const IP_LITERAL = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[\da-fA-F:.]*:[\da-fA-F:.]*)$/;
 /**
  * Connects; an abort rejects at once with `signal.reason`, a timeout with code `ETIMEDOUT`, and the socket
  * is dropped if it opens later. One promise per connect and no closure but the deadline's: this runs for
- * every proxied connection.
+ * every proxied connection. Failures arrive through the `connectError` handler, not through `Bun.connect`'s
+ * own promise, which is left without a reaction.
  */
 export function connectTcp(options: ConnectTcpOptions): Promise<Conn> {
   const { hostname, port, signal, timeout } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
   const attempt = new ConnectAttempt(hostname, port);
   try {
-    bun.connect<Owner>({ hostname, port, allowHalfOpen: true, data: attempt, socket: HANDLERS })
-      .then(undefined, (error) => attempt.failed(error));
+    void bun.connect<Owner>({ hostname, port, allowHalfOpen: true, data: attempt, socket: HANDLERS });
   } catch (error) {
     attempt.failed(error); // an invalid hostname or port throws before any promise
     return attempt.promise;
