@@ -148,7 +148,9 @@ export class Preview {
   #append(chunk: Uint8Array): void {
     const need = this.#len + chunk.length;
     if (need > this.#buf.length) {
-      let size = Math.max(INITIAL, this.#buf.length * 2);
+      // The first chunk gets a buffer of its own size: most connections are decided on it, and a 4 KiB buffer
+      // per connection is garbage the collector has to keep up with. Later chunks double it from 4 KiB.
+      let size = this.#len === 0 ? need : Math.max(INITIAL, this.#buf.length * 2);
       while (size < need) size *= 2;
       const next = new Uint8Array(size);
       next.set(this.#buf.subarray(0, this.#len));

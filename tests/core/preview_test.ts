@@ -35,6 +35,22 @@ describe("Preview", () => {
     assert.equal(await conn.read(), null);
   });
 
+  test("Preview keeps every byte while its buffer grows from the first chunk's size", async () => {
+    const [client, server] = memoryPair();
+    const p = new Preview(server, 65536);
+    const sizes = [3, 5000, 1, 9000, 4096];
+    const sent: number[] = [];
+    for (const [k, size] of sizes.entries()) {
+      const chunk = Uint8Array.from({ length: size }, (_, i) => (i * 7 + k * 31) & 0xff);
+      sent.push(...chunk);
+      await client.write(chunk);
+      assert.equal(await p.fill(), true);
+      assert.deepEqual([...p.bytes], sent, `after chunk ${k} (${size} bytes)`);
+    }
+    p.consume(2);
+    assert.deepEqual([...p.bytes], sent.slice(2));
+  });
+
   test("Preview stops reading at the buffer limit and reports exhausted", async () => {
     const [client, server] = memoryPair();
     const p = new Preview(server, 8);
