@@ -134,15 +134,9 @@ export class Listeners {
     const router = this.#o.tcp;
     const handle = (conn: Conn) => {
       this.#handling++;
-      try {
-        void router.handle(conn, ctx); // never rejects; it calls `ctx.finished` when done
-      } catch (err) {
-        this.#handled();
-        this.#o.logger.warn(
-          `Cannot handle a connection on ${formatAddr(listener.addr)}: ${(err as Error).message}`,
-        );
-        conn.close();
-      }
+      // `handle()` never rejects (its errors close that connection; logging never throws) and calls
+      // `ctx.finished` when done, so its promise needs no reaction: one promise per connection less.
+      void router.handle(conn, ctx);
     };
     if (listener.serve !== undefined) {
       // Push form (Bun): each connection is handled inside its `open` callback, no promise per accept.

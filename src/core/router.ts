@@ -177,8 +177,8 @@ export class TcpRouter {
   }
 
   /**
-   * Handles one accepted connection to its end. Never rejects: every failure is logged once and closes this
-   * connection only.
+   * Handles one accepted connection to its end, then calls `listener.finished` once. Never rejects: every
+   * failure is logged once and closes this connection only (callers leave the promise without a reaction).
    */
   async handle(conn: Conn, listener: ListenerContext): Promise<void> {
     const started = Date.now();
@@ -256,6 +256,7 @@ export class TcpRouter {
         if (n <= 0) this.#perIp.delete(ipKey);
         else this.#perIp.set(ipKey, n);
       }
+      listener.finished?.();
       if (entry && this.#accessLog.enabled("information")) {
         this.#accessLog.info(
           `${formatAddr(ctx.client)} -> ${entry.name} in=${ctx.ingressBytes} out=${ctx.egressBytes} ms=${
@@ -263,7 +264,6 @@ export class TcpRouter {
           } close=${ctx.closeReason || "unknown"}`,
         );
       }
-      listener.finished?.();
     }
   }
 

@@ -106,20 +106,42 @@ interface LoggerState {
   now: () => number;
 }
 
+function formatLine(
+  format: "text" | "json",
+  time: string,
+  level: Level,
+  category: string,
+  message: string,
+  fields: Record<string, unknown> | undefined,
+): string {
+  if (format === "json") return JSON.stringify({ time, level, category, message, ...fields });
+  let line = `${time} ${SHORT[level]} ${category}: ${message}`;
+  if (fields) {
+    for (const k in fields) line += ` ${k}=${formatValue(fields[k])}`;
+  }
+  return line;
+}
+
 function makeLogger(category: string, state: LoggerState): Logger {
   const log = (level: Level, message: string, fields?: Record<string, unknown>) => {
     if (RANK[level] < state.rank || level === "none") return;
     const time = new Date(state.now()).toISOString();
     let line: string;
-    if (state.format === "json") {
-      line = JSON.stringify({ time, level, category, message, ...fields });
-    } else {
-      line = `${time} ${SHORT[level]} ${category}: ${message}`;
-      if (fields) {
-        for (const k in fields) line += ` ${k}=${formatValue(fields[k])}`;
-      }
+    try {
+      line = formatLine(state.format, time, level, category, message, fields);
+    } catch (err) {
+      // Fields that cannot be written (a BigInt or a cycle in JSON) lose the fields, not the message.
+      line = formatLine(state.format, time, level, category, message, {
+        fields: `not serialisable: ${(err as Error)?.message ?? err}`,
+      });
     }
-    for (const sink of state.sinks) sink.write(line, level);
+    // Logging never throws into its caller (a connection's bookkeeping, a request): a sink that fails
+    // (standard error closed, a disk error) loses this line, and the other sinks still get it.
+    for (const sink of state.sinks) {
+      try {
+        sink.write(line, level);
+      } catch { /* nowhere left to report it */ }
+    }
   };
   return {
     category,
