@@ -112,6 +112,34 @@ function tcpBasics(makeAdapter: MakeAdapter): void {
     }
   });
 
+  test("a connection that serve()'s handler closes at once ends cleanly for both sides", {
+    timeout: 10_000,
+  }, async (t) => {
+    const net = await makeAdapter();
+    const listener = await net.listenTcp({ hostname: "127.0.0.1", port: 0 });
+    if (listener.serve === undefined) {
+      listener.close();
+      t.skip("this adapter accepts by pulling only");
+      return;
+    }
+    const served: Conn[] = [];
+    listener.serve((conn) => {
+      served.push(conn);
+      conn.close(); // what a connection limit does, inside the runtime's `open` callback
+    });
+    const client = await net.connectTcp({ hostname: "127.0.0.1", port: listener.addr.port });
+    try {
+      assert.equal(await within(client.read(), 2000, "EOF at the client"), null);
+      assert.equal(served.length, 1);
+      await within(served[0].closed, 1000, "closed");
+      assert.equal(await served[0].read(), null);
+      await assert.rejects(served[0].write(encoder.encode("late")), { code: "ENOTCONN" });
+    } finally {
+      client.close();
+      listener.close();
+    }
+  });
+
   test("serve() hands over the connections queued before it, then each new one as it opens", {
     timeout: 10_000,
   }, async (t) => {

@@ -86,6 +86,9 @@ export class BunTcpListener implements TcpListener, Opener {
     // Accepted sockets learn their endpoints now (the router needs them; after a close Bun reports none).
     const local = this.#local ?? netAddr(socket.localAddress, socket.localPort);
     const conn = new BunConn(socket, local, netAddr(socket.remoteAddress, socket.remotePort));
+    // Set before the handler runs: a handler that closes the connection at once (a connection limit) makes Bun
+    // run the `close` callback right away, and that must reach the connection.
+    socket.data = conn;
     if (this.#isClosed) {
       conn.close();
     } else if (this.#onConn !== null) {
