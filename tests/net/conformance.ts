@@ -8,7 +8,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import type { Conn } from "../../src/net/types.ts";
+import type { Conn, NetAdapter, TcpListener } from "../../src/net/types.ts";
 import {
   assertAddr,
   connectPair,
@@ -116,12 +116,8 @@ function tcpBasics(makeAdapter: MakeAdapter): void {
     timeout: 10_000,
   }, async (t) => {
     const net = await makeAdapter();
-    const listener = await net.listenTcp({ hostname: "127.0.0.1", port: 0 });
-    if (listener.serve === undefined) {
-      listener.close();
-      t.skip("this adapter accepts by pulling only");
-      return;
-    }
+    const listener = await pushListener(net, t);
+    if (listener === null) return;
     const served: Conn[] = [];
     listener.serve((conn) => {
       served.push(conn);
@@ -144,12 +140,8 @@ function tcpBasics(makeAdapter: MakeAdapter): void {
     timeout: 10_000,
   }, async (t) => {
     const net = await makeAdapter();
-    const listener = await net.listenTcp({ hostname: "127.0.0.1", port: 0 });
-    if (listener.serve === undefined) {
-      listener.close();
-      t.skip("this adapter accepts by pulling only");
-      return;
-    }
+    const listener = await pushListener(net, t);
+    if (listener === null) return;
     const clients: Conn[] = [];
     const served: Conn[] = [];
     try {
@@ -395,4 +387,18 @@ function tcpFlow(makeAdapter: MakeAdapter): void {
       }
     },
   );
+}
+
+/** A loopback listener with `serve()`, or `null` after marking the test skipped (an adapter that only pulls). */
+async function pushListener(
+  net: NetAdapter,
+  t: { skip(message: string): void },
+): Promise<TcpListener & { serve: NonNullable<TcpListener["serve"]> } | null> {
+  const listener = await net.listenTcp({ hostname: "127.0.0.1", port: 0 });
+  if (listener.serve !== undefined) {
+    return listener as TcpListener & { serve: NonNullable<TcpListener["serve"]> };
+  }
+  listener.close();
+  t.skip("this adapter accepts by pulling only");
+  return null;
 }
