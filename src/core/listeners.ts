@@ -40,7 +40,6 @@ export interface OpenListener {
 
 interface Live extends OpenListener {
   close(): void;
-  done: Promise<void>;
 }
 
 /** Options for {@linkcode Listeners}. */
@@ -52,8 +51,6 @@ export interface ListenersOptions {
   backlog?: number;
   logger: Logger;
 }
-
-const DONE: Promise<void> = Promise.resolve();
 
 /** The set of open listeners. */
 export class Listeners {
@@ -141,7 +138,7 @@ export class Listeners {
     if (listener.serve !== undefined) {
       // Push form (Bun): each connection is handled inside its `open` callback, no promise per accept.
       listener.serve(handle);
-      return { id, transport: "tcp", addr: listener.addr, spec, close: () => listener.close(), done: DONE };
+      return { id, transport: "tcp", addr: listener.addr, spec, close: () => listener.close() };
     }
     const loop = async () => {
       for (;;) {
@@ -158,7 +155,8 @@ export class Listeners {
         handle(conn);
       }
     };
-    return { id, transport: "tcp", addr: listener.addr, spec, close: () => listener.close(), done: loop() };
+    void loop(); // never rejects: accept errors are logged and retried, `handle()` does not throw
+    return { id, transport: "tcp", addr: listener.addr, spec, close: () => listener.close() };
   }
 
   async #openUdp(id: number, spec: ListenerSpec): Promise<Live> {
@@ -175,6 +173,6 @@ export class Listeners {
     });
     const s = socket;
     for (const [data, from] of early) router.receive(s, data, from);
-    return { id, transport: "udp", addr: s.addr, spec, close: () => s.close(), done: Promise.resolve() };
+    return { id, transport: "udp", addr: s.addr, spec, close: () => s.close() };
   }
 }

@@ -389,15 +389,15 @@ function tcpFlow(makeAdapter: MakeAdapter): void {
   );
 }
 
+type PushListener = TcpListener & Required<Pick<TcpListener, "serve">>;
+
 /** A loopback listener with `serve()`, or `null` after marking the test skipped (an adapter that only pulls). */
 async function pushListener(
   net: NetAdapter,
   t: { skip(message: string): void },
-): Promise<TcpListener & { serve: NonNullable<TcpListener["serve"]> } | null> {
+): Promise<PushListener | null> {
   const listener = await net.listenTcp({ hostname: "127.0.0.1", port: 0 });
-  if (listener.serve !== undefined) {
-    return listener as TcpListener & { serve: NonNullable<TcpListener["serve"]> };
-  }
+  if (listener.serve !== undefined) return listener as PushListener;
   listener.close();
   t.skip("this adapter accepts by pulling only");
   return null;

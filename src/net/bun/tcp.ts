@@ -15,7 +15,8 @@ import { type Deadlines, deadlinesFor, type Watched } from "../deadlines.ts";
 
 /** Whoever gets a socket's `open` callback: a listener, or a connect attempt. */
 interface Opener {
-  opened(socket: BunSocket<Owner>): Owner;
+  /** Takes the socket over: sets `socket.data` to its connection (or leaves itself there to drop it). */
+  opened(socket: BunSocket<Owner>): void;
 }
 type Owner = Opener | BunConn;
 
@@ -23,7 +24,7 @@ type Owner = Opener | BunConn;
 const HANDLERS: BunSocketHandler<Owner> = {
   binaryType: "uint8array", // plain Uint8Array chunks: `Buffer#slice` would alias where callers expect a copy
   open(socket) {
-    socket.data = (socket.data as Opener).opened(socket);
+    (socket.data as Opener).opened(socket);
   },
   data(socket, chunk) {
     (socket.data as BunConn).onData(chunk);
@@ -82,7 +83,7 @@ export class BunTcpListener implements TcpListener, Opener {
   }
 
   /** @internal Called by the `open` handler: hands the new connection over, or queues it for `accept()`. */
-  opened(socket: BunSocket<Owner>): Owner {
+  opened(socket: BunSocket<Owner>): void {
     // Accepted sockets learn their endpoints now (the router needs them; after a close Bun reports none).
     const local = this.#local ?? netAddr(socket.localAddress, socket.localPort);
     const conn = new BunConn(socket, local, netAddr(socket.remoteAddress, socket.remotePort));
@@ -97,7 +98,6 @@ export class BunTcpListener implements TcpListener, Opener {
       this.#acceptor.resolve(conn);
       this.#acceptor = null;
     } else this.#ready.push(conn);
-    return conn;
   }
 
   /** Resolves with the next connection (its early bytes are buffered); `null` once closed. */
@@ -183,17 +183,17 @@ class ConnectAttempt implements Opener {
     this.fail(this.#signal!.reason);
   }
 
-  opened(socket: BunSocket<Owner>): Owner {
+  opened(socket: BunSocket<Owner>): void {
     if (this.#settled) {
-      socket.terminate();
-      return this;
+      socket.terminate(); // `data` stays this attempt: no connection callback for a dropped socket
+      return;
     }
     // The local endpoint is read now: after a close Bun no longer knows it, and callers may ask then.
     const local = netAddr(socket.localAddress, socket.localPort);
     const conn = new BunConn(socket, local, this.#remote ?? netAddr(socket.remoteAddress, socket.remotePort));
+    socket.data = conn;
     this.#settle();
     this.#resolve(conn);
-    return conn;
   }
 
   /** `Bun.connect` rejected: the runtime's error, named after the target. */
