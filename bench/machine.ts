@@ -6,7 +6,7 @@
  */
 import { cpus, totalmem } from "node:os";
 import { readFileSync } from "node:fs";
-import { runTool, sleep } from "./procs.ts";
+import { CLK_TCK, runTool, sleep, statFields } from "./procs.ts";
 import type { ToolPaths } from "./tools.ts";
 
 /** What the results were measured on. */
@@ -73,8 +73,6 @@ export async function cpuBusy(ms = 1000): Promise<number> {
   return b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : 0;
 }
 
-const CLK_TCK = 100;
-
 /** CPU ticks (user + system) used so far by every process outside the tree rooted at `self`. */
 function foreignTicks(self: number): Map<number, number> {
   const out = new Map<number, number>();
@@ -83,10 +81,8 @@ function foreignTicks(self: number): Map<number, number> {
   for (const entry of Deno.readDirSync("/proc")) {
     const pid = Number(entry.name);
     if (!Number.isInteger(pid)) continue;
-    const stat = read(`/proc/${pid}/stat`);
-    // Fields after the command name, which may contain spaces: state ppid ... utime(14) stime(15).
-    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (rest.length < 13) continue;
+    const rest = statFields(pid);
+    if (rest === null || rest.length < 13) continue;
     parent.set(pid, Number(rest[1]));
     ticks.set(pid, Number(rest[11]) + Number(rest[12]));
   }

@@ -233,6 +233,39 @@ function pssKiB(pid: number): number {
   }
 }
 
+/**
+ * `/proc/<pid>/stat` fields after the command name (which may hold spaces): index 0 is the state, 1 the parent,
+ * 11-14 utime, stime, cutime, cstime. `null` once the process exited.
+ */
+export function statFields(pid: number): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return null;
+  }
+}
+
+/** Clock ticks per second of `/proc/<pid>/stat` (`getconf CLK_TCK`; 100 on every Linux build in use). */
+export const CLK_TCK = 100;
+
+/**
+ * CPU seconds (user + system) used so far by the tree rooted at `pid`: each live process's own time, plus the
+ * time of the children the root has reaped (sslh-fork and socat fork one per connection). Take it before and
+ * after a run: the difference is what the contender spent on it.
+ */
+export function treeCpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    const f = statFields(p);
+    if (f === null) continue;
+    // utime and stime are fields 14 and 15 of the whole line; cutime and cstime 16 and 17.
+    ticks += Number(f[11]) + Number(f[12]);
+    if (p === pid) ticks += Number(f[13]) + Number(f[14]);
+  }
+  return ticks / CLK_TCK;
+}
+
 /** Memory of a process tree. */
 export interface TreeMemory {
   /** Processes in the tree. */

@@ -104,6 +104,33 @@ export function renderTable(
       });
       lines.push(row(["p99 latency added vs direct (ms)", ...added, ""]));
     }
+    if (m.name === "conn" || m.name === "keepalive") {
+      const cpu = contenders.map((c) => {
+        const us = median((byC[c] ?? []).map((s) => (s.detail?.cpuUsPerRequest as number | null) ?? null));
+        return us === null ? "" : us.toFixed(1);
+      });
+      lines.push(row(["↳ CPU µs per request (the proxy's processes)", ...cpu, ""]));
+    }
+    if (m.name === "detect") {
+      // What detection adds to the CPU time of a connection, as a share of the by-port time (per sample).
+      const added = contenders.map((c) => {
+        const samples = byC[c] ?? [];
+        const us = (s: Sample, key: string) => (s.detail?.[key] as number | null | undefined) ?? null;
+        const extra = median(samples.map((s) => {
+          const port = us(s, "byPortCpuUsPerRequest"), detect = us(s, "detectCpuUsPerRequest");
+          return port === null || detect === null ? null : detect - port;
+        }));
+        const share = median(samples.map((s) => {
+          const port = us(s, "byPortCpuUsPerRequest"), detect = us(s, "detectCpuUsPerRequest");
+          return port === null || detect === null || port <= 0 ? null : detect / port - 1;
+        }));
+        if (extra === null || share === null) return "";
+        return `${extra >= 0 ? "+" : ""}${extra.toFixed(1)} (${share >= 0 ? "+" : ""}${
+          (share * 100).toFixed(1)
+        }%)`;
+      });
+      lines.push(row(["↳ CPU µs per connection added by detection", ...added, ""]));
+    }
     if (m.name === "slowread") {
       const growth = contenders.map((c) => {
         const samples = byC[c] ?? [];

@@ -5,13 +5,15 @@
  * first bytes before it connects over one that connects at once: any router by content must wait, so that is
  * the runtime's own part of the cost. Both configurations run side by side (two processes, the
  * idle one costs nothing) and are measured in A-B-B-A order, so a drift of the machine's speed during the
- * sample cancels out; a 5% difference is still within the noise of one round on 2 shared cores.
+ * sample cancels out; a 5% difference is still within the noise of one round on 2 shared cores. The CPU time
+ * each configuration spends per connection is recorded too: it is steadier than the rates (see
+ * `cpuPerRequest`), and the table shows what detection adds to it.
  *
  * @module
  */
 import type { Running } from "../contenders.ts";
 import { runWrk } from "../wrk.ts";
-import { WRK_CONNECTIONS, wrkWarmup } from "./http.ts";
+import { cpuNow, cpuPerRequest, WRK_CONNECTIONS, wrkWarmup } from "./http.ts";
 import { type Measure, upstreamPort } from "./types.ts";
 
 /** Ratio of connection rates, detect routing over port routing. */
@@ -35,22 +37,39 @@ export const detectCost: Measure = {
       await wrkWarmup(env, detect.port, true);
       const seconds = Math.max(1, Math.floor(env.budget.wrkSeconds * 2 / 3));
       const sums = { port: 0, detect: 0 };
-      const runs: Record<string, number>[] = [];
+      // CPU µs spent and requests served by each configuration, over its two runs.
+      const cpu = { port: 0, detect: 0 };
+      const requests = { port: 0, detect: 0 };
+      const runs: Record<string, number | null>[] = [];
       let errors = 0;
       for (const which of ["port", "detect", "detect", "port"] as const) {
+        const running = which === "port" ? byPort : detect;
+        const before = cpuNow(running);
         const r = await runWrk(env, {
-          port: which === "port" ? byPort.port : detect.port,
+          port: running.port,
           connections: WRK_CONNECTIONS,
           seconds,
           close: true,
         });
+        const perRequest = cpuPerRequest(running, before, r.requests);
         sums[which] += r.rps;
+        cpu[which] += (perRequest ?? NaN) * r.requests;
+        requests[which] += r.requests;
         errors += r.errors;
-        runs.push({ [which]: r.rps });
+        runs.push({ [which]: r.rps, cpuUsPerRequest: perRequest });
       }
+      const cpuUs = (which: "port" | "detect") =>
+        requests[which] > 0 && Number.isFinite(cpu[which]) ? cpu[which] / requests[which] : null;
       return {
         value: sums.port > 0 ? sums.detect / sums.port : null,
-        detail: { byPortRps: sums.port / 2, detectRps: sums.detect / 2, runs, errors },
+        detail: {
+          byPortRps: sums.port / 2,
+          detectRps: sums.detect / 2,
+          byPortCpuUsPerRequest: cpuUs("port"),
+          detectCpuUsPerRequest: cpuUs("detect"),
+          runs,
+          errors,
+        },
         error: errors > 0 ? `${errors} wrk errors` : undefined,
       };
     } finally {

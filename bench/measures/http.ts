@@ -5,7 +5,8 @@
  * @module
  */
 import { httpWarmup } from "../clients.ts";
-import type { Contender } from "../contenders.ts";
+import type { Contender, Running } from "../contenders.ts";
+import { treeCpuSeconds } from "../procs.ts";
 import type { BenchEnv, Sample } from "../types.ts";
 import { runWrk } from "../wrk.ts";
 import { type Measure, upstreamPort, withContender } from "./types.ts";
@@ -28,14 +29,32 @@ export async function wrkWarmup(env: BenchEnv, port: number, close: boolean): Pr
   return failed;
 }
 
-/** One wrk run against an already started forwarder at `port`, after {@linkcode wrkWarmup}. */
-export async function wrkRate(env: BenchEnv, port: number, close: boolean): Promise<Sample> {
+/**
+ * The contender's CPU time per request over a run, in µs (every process of its tree, `null` without a process
+ * of its own). It is steadier than the rate on 2 shared cores: the rate also depends on how the cores are
+ * split between wrk, nginx and the proxy, the work per request does not.
+ */
+export function cpuPerRequest(running: Running, before: number | null, requests: number): number | null {
+  if (running.pid === null || before === null || requests === 0) return null;
+  return (treeCpuSeconds(running.pid) - before) * 1e6 / requests;
+}
+
+/** {@linkcode treeCpuSeconds} of a running contender, `null` for one without a process (`direct`). */
+export function cpuNow(running: Running): number | null {
+  return running.pid === null ? null : treeCpuSeconds(running.pid);
+}
+
+/** One wrk run against an already started forwarder, after {@linkcode wrkWarmup}. */
+export async function wrkRate(env: BenchEnv, running: Running, close: boolean): Promise<Sample> {
+  const port = running.port;
   const warmFailed = await wrkWarmup(env, port, close);
+  const cpu = cpuNow(running);
   const r = await runWrk(env, { port, connections: WRK_CONNECTIONS, seconds: env.budget.wrkSeconds, close });
   const sample: Sample = {
     value: r.rps,
     detail: {
       requests: r.requests,
+      cpuUsPerRequest: cpuPerRequest(running, cpu, r.requests),
       errors: r.errors,
       warmupFailures: warmFailed,
       p99us: r.p99us,
@@ -61,7 +80,7 @@ function rate(name: string, title: string, close: boolean): Measure {
         env,
         contender,
         { transport: "tcp", target: upstreamPort(env, "http") },
-        (r) => wrkRate(env, r.port, close),
+        (r) => wrkRate(env, r, close),
       );
       if (!close && contender.name === "haproxy" && sample.value !== null) {
         const seen = (env.shared.get(HAPROXY_KEEPALIVE_KEY) as number[] | undefined) ?? [];
