@@ -22,13 +22,15 @@ if [ "$load" = paced ]; then
   echo 'function delay() return math.random(5, 15) end' > "$lua"
   args=(-t1 -c50 -s "$lua"); warm=3; secs=5
 fi
-ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+# utime and stime, in clock ticks, summed over the process's threads.
+ticks() { awk '{print $14, $15}' "/proc/$pid/stat"; }
 taskset -c 0 wrk "${args[@]}" -d${warm}s "${hdr[@]}" "http://127.0.0.1:$port/" > /dev/null
-t0=$(ticks)
+read -r u0 s0 <<< "$(ticks)"
 out=$(taskset -c 0 wrk "${args[@]}" -d${secs}s "${hdr[@]}" "http://127.0.0.1:$port/")
-t1=$(ticks)
+read -r u1 s1 <<< "$(ticks)"
 req=$(awk '/requests in/ {print $1}' <<< "$out")
 rps=$(awk '/Requests\/sec/ {print $2}' <<< "$out")
 hz=$(getconf CLK_TCK)
-awk -v t="$((t1 - t0))" -v r="$req" -v hz="$hz" -v rps="$rps" -v m="$mode $load" -v s="$secs" \
-  'BEGIN { printf "%s: %s req/s, %.1f us CPU per request, CPU %.0f%%\n", m, rps, t * 1e6 / hz / r, t * 100 / hz / s }'
+awk -v u="$((u1 - u0))" -v k="$((s1 - s0))" -v r="$req" -v hz="$hz" -v rps="$rps" -v m="$mode $load" -v s="$secs" \
+  'BEGIN { t = u + k; printf "%s: %s req/s, %.1f us CPU per request (user %.1f, system %.1f), CPU %.0f%%\n",
+    m, rps, t * 1e6 / hz / r, u * 1e6 / hz / r, k * 1e6 / hz / r, t * 100 / hz / s }'
