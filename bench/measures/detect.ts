@@ -6,8 +6,8 @@
  * the runtime's own part of the cost. Both configurations run side by side (two processes, the
  * idle one costs nothing) and are measured in A-B-B-A order, so a drift of the machine's speed during the
  * sample cancels out; a 5% difference is still within the noise of one round on 2 shared cores. The CPU time
- * each configuration spends per connection is recorded too: it is steadier than the rates (see
- * `cpuPerRequest`), and the table shows what detection adds to it.
+ * each configuration spends per connection is recorded too (see `cpuPerRequest`), and the table shows what
+ * detection adds to it. `bench/minimal/detect_abba.sh` runs this measure alone for more rounds.
  *
  * @module
  */

@@ -31,8 +31,9 @@ export async function wrkWarmup(env: BenchEnv, port: number, close: boolean): Pr
 
 /**
  * The contender's CPU time per request over a run, in µs (every process of its tree, `null` without a process
- * of its own). It is steadier than the rate on 2 shared cores: the rate also depends on how the cores are
- * split between wrk, nginx and the proxy, the work per request does not.
+ * of its own): the work a request costs it. Under a saturating load it mostly mirrors the rate, since a proxy
+ * then uses about its share of the cores whatever it does; for a figure that does not move with the rate, hold
+ * the load at a fixed rate (`bench/minimal/cpu_per_request.sh … paced`).
  */
 export function cpuPerRequest(running: Running, before: number | null, requests: number): number | null {
   if (running.pid === null || before === null || requests === 0) return null;
