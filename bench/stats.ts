@@ -112,22 +112,16 @@ export function renderTable(
       lines.push(row(["↳ CPU µs per request (the proxy's processes)", ...cpu, ""]));
     }
     if (m.name === "detect") {
-      // What detection adds to the CPU time of a connection, as a share of the by-port time (per sample).
+      // What detection adds to the CPU time of a connection, and as a share of the by-port time (per sample).
+      const signed = (x: number, digits: number) => `${x >= 0 ? "+" : ""}${x.toFixed(digits)}`;
       const added = contenders.map((c) => {
-        const samples = byC[c] ?? [];
-        const us = (s: Sample, key: string) => (s.detail?.[key] as number | null | undefined) ?? null;
-        const extra = median(samples.map((s) => {
-          const port = us(s, "byPortCpuUsPerRequest"), detect = us(s, "detectCpuUsPerRequest");
-          return port === null || detect === null ? null : detect - port;
-        }));
-        const share = median(samples.map((s) => {
-          const port = us(s, "byPortCpuUsPerRequest"), detect = us(s, "detectCpuUsPerRequest");
-          return port === null || detect === null || port <= 0 ? null : detect / port - 1;
-        }));
-        if (extra === null || share === null) return "";
-        return `${extra >= 0 ? "+" : ""}${extra.toFixed(1)} (${share >= 0 ? "+" : ""}${
-          (share * 100).toFixed(1)
-        }%)`;
+        const pairs = (byC[c] ?? []).flatMap((s) => {
+          const port = s.detail?.byPortCpuUsPerRequest, detect = s.detail?.detectCpuUsPerRequest;
+          return typeof port === "number" && typeof detect === "number" && port > 0 ? [{ port, detect }] : [];
+        });
+        const extra = median(pairs.map((p) => p.detect - p.port));
+        const share = median(pairs.map((p) => p.detect / p.port - 1));
+        return extra === null || share === null ? "" : `${signed(extra, 1)} (${signed(share * 100, 1)}%)`;
       });
       lines.push(row(["↳ CPU µs per connection added by detection", ...added, ""]));
     }

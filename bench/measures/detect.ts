@@ -13,7 +13,7 @@
  */
 import type { Running } from "../contenders.ts";
 import { runWrk } from "../wrk.ts";
-import { cpuNow, cpuPerRequest, WRK_CONNECTIONS, wrkWarmup } from "./http.ts";
+import { cpuNow, cpuPerRequest, cpuUsSince, WRK_CONNECTIONS, wrkWarmup } from "./http.ts";
 import { type Measure, upstreamPort } from "./types.ts";
 
 /** Ratio of connection rates, detect routing over port routing. */
@@ -51,15 +51,15 @@ export const detectCost: Measure = {
           seconds,
           close: true,
         });
-        const perRequest = cpuPerRequest(running, before, r.requests);
+        const used = cpuUsSince(running, before);
         sums[which] += r.rps;
-        cpu[which] += (perRequest ?? NaN) * r.requests;
+        cpu[which] += used ?? NaN;
         requests[which] += r.requests;
         errors += r.errors;
-        runs.push({ [which]: r.rps, cpuUsPerRequest: perRequest });
+        runs.push({ [which]: r.rps, cpuUsPerRequest: cpuPerRequest(used, r.requests) });
       }
       const cpuUs = (which: "port" | "detect") =>
-        requests[which] > 0 && Number.isFinite(cpu[which]) ? cpu[which] / requests[which] : null;
+        Number.isFinite(cpu[which]) ? cpuPerRequest(cpu[which], requests[which]) : null;
       return {
         value: sums.port > 0 ? sums.detect / sums.port : null,
         detail: {

@@ -30,19 +30,23 @@ export async function wrkWarmup(env: BenchEnv, port: number, close: boolean): Pr
 }
 
 /**
- * The contender's CPU time per request over a run, in µs (every process of its tree, `null` without a process
- * of its own): the work a request costs it. Under a saturating load it mostly mirrors the rate, since a proxy
- * then uses about its share of the cores whatever it does; for a figure that does not move with the rate, hold
- * the load at a fixed rate (`bench/minimal/cpu_per_request.sh … paced`).
+ * The contender's CPU time per request over a run, in µs, from what it used ({@linkcode cpuUsSince}; `null`
+ * without a process of its own): the work a request costs it. Under a saturating load it mostly mirrors the
+ * rate, since a proxy then uses about its share of the cores whatever it does; for a figure that does not move
+ * with the rate, hold the load at a fixed rate (`bench/minimal/cpu_per_request.sh … paced`).
  */
-export function cpuPerRequest(running: Running, before: number | null, requests: number): number | null {
-  if (running.pid === null || before === null || requests === 0) return null;
-  return (treeCpuSeconds(running.pid) - before) * 1e6 / requests;
+export function cpuPerRequest(usedUs: number | null, requests: number): number | null {
+  return usedUs === null || requests === 0 ? null : usedUs / requests;
 }
 
 /** {@linkcode treeCpuSeconds} of a running contender, `null` for one without a process (`direct`). */
 export function cpuNow(running: Running): number | null {
   return running.pid === null ? null : treeCpuSeconds(running.pid);
+}
+
+/** CPU µs the contender used since `before` (a {@linkcode cpuNow} reading), `null` without a process. */
+export function cpuUsSince(running: Running, before: number | null): number | null {
+  return running.pid === null || before === null ? null : (treeCpuSeconds(running.pid) - before) * 1e6;
 }
 
 /** One wrk run against an already started forwarder, after {@linkcode wrkWarmup}. */
@@ -55,7 +59,7 @@ export async function wrkRate(env: BenchEnv, running: Running, close: boolean): 
     value: r.rps,
     detail: {
       requests: r.requests,
-      cpuUsPerRequest: cpuPerRequest(running, cpu, r.requests),
+      cpuUsPerRequest: cpuPerRequest(cpuUsSince(running, cpu), r.requests),
       errors: r.errors,
       warmupFailures: warmFailed,
       p99us: r.p99us,
