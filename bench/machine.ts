@@ -15,6 +15,12 @@ export interface Machine {
   cpu: string;
   memoryGiB: number;
   kernel: string;
+  /**
+   * How an idle CPU waits, which sets what waking it costs: the cpuidle driver, and under a hypervisor whether
+   * the guest polls before it halts (a halted virtual CPU is woken by an interrupt from another one, which is
+   * dear on a VM; `bench/README.md` shows what it does to routing by content).
+   */
+  idle: string;
   versions: Record<string, string>;
 }
 
@@ -37,9 +43,24 @@ async function version(cmd: string | null, args: string[], pattern: RegExp): Pro
   }
 }
 
+/**
+ * One line for {@linkcode Machine.idle} from what sysfs and `/proc/cpuinfo` say: the cpuidle driver (`none`
+ * when there is none), the guest's halt-polling limit when the driver is `haltpoll`, and `VM` when the CPU
+ * reports a hypervisor.
+ */
+export function idleLine(driver: string, haltPollNs: string, cpuinfo: string): string {
+  const parts = [driver.trim() || "none"];
+  if (driver.trim() === "haltpoll" && haltPollNs.trim() !== "") {
+    parts.push(`guest_halt_poll_ns ${haltPollNs.trim()}`);
+  }
+  if (/^flags\s*:.*\bhypervisor\b/m.test(cpuinfo)) parts.push("VM");
+  return parts.join(", ");
+}
+
 /** Describes the machine: CPU count and model, memory, kernel, runtime and tool versions. */
 export async function describeMachine(tools: ToolPaths): Promise<Machine> {
-  const model = read("/proc/cpuinfo").match(/^model name\s*:\s*(.+)$/m)?.[1] ?? cpus()[0]?.model ?? "unknown";
+  const cpuinfo = read("/proc/cpuinfo");
+  const model = cpuinfo.match(/^model name\s*:\s*(.+)$/m)?.[1] ?? cpus()[0]?.model ?? "unknown";
   const [bun, haproxy, nginx, sslh, socat, iperf3, wrk] = await Promise.all([
     version(tools.bun, ["--version"], /(\S+)/),
     version(tools.haproxy, ["-v"], /version (\S+)/),
@@ -54,6 +75,11 @@ export async function describeMachine(tools: ToolPaths): Promise<Machine> {
     cpu: model.trim(),
     memoryGiB: Math.round(totalmem() / 2 ** 30 * 10) / 10,
     kernel: read("/proc/sys/kernel/osrelease").trim(),
+    idle: idleLine(
+      read("/sys/devices/system/cpu/cpuidle/current_driver"),
+      read("/sys/module/haltpoll/parameters/guest_halt_poll_ns"),
+      cpuinfo,
+    ),
     versions: { deno: Deno.version.deno, bun, haproxy, nginx, "sslh-select": sslh, socat, iperf3, wrk },
   };
 }
@@ -125,7 +151,9 @@ export function foreignCpu(): { stop(): number } {
 /** One line for the table header. */
 export function machineLine(m: Machine): string {
   const v = m.versions;
-  return `${m.nproc} × ${m.cpu}, ${m.memoryGiB} GiB, Linux ${m.kernel}; deno ${v.deno}, bun ${v.bun}, ` +
+  return `${m.nproc} × ${m.cpu}, ${m.memoryGiB} GiB, Linux ${m.kernel}, idle: ${
+    m.idle ?? "unknown"
+  }; deno ${v.deno}, bun ${v.bun}, ` +
     `haproxy ${v.haproxy}, sslh-select ${v["sslh-select"]}, socat ${v.socat}, nginx ${v.nginx}, ` +
     `iperf3 ${v.iperf3}, wrk ${v.wrk}`;
 }
