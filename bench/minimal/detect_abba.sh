@@ -10,23 +10,12 @@
 #   127.0.0.1:UPSTREAM_PORT (for example nginx `return 200`). Listens on 127.0.0.1:19000 and :19001.
 set -euo pipefail
 which=$1 upstream=$2 rounds=${3:-4} secs=${4:-3}
-root=$(cd "$(dirname "$0")/../.." && pwd)
-target="target.ip=127.0.0.1,target.port=$upstream"
-case $which in
-  src) pmmux=(bun "$root/src/main.ts") ;;
-  bin) pmmux=("$root/dist/pmmux") ;;
-  minimal) pmmux=() ;;
-  *) echo "usage: $0 src|bin|minimal UPSTREAM_PORT [ROUNDS] [SECONDS]" >&2; exit 2 ;;
-esac
-if [ "$which" = minimal ]; then
-  by_port=(bun "$root/bench/minimal/bun_callbacks.ts" 19000 "$upstream")
-  by_detect=(bun "$root/bench/minimal/bun_callbacks.ts" 19001 "$upstream" wait)
-else
-  by_port=("${pmmux[@]}" -p '!:19000:tcp:bind-address=127.0.0.1' -v warning -b "web:pass:local-port=19000,$target")
-  by_detect=("${pmmux[@]}" -p '!:19001:tcp:bind-address=127.0.0.1' -v warning)
-  for decoy in ssh tls socks5 rdp mqtt; do by_detect+=(-b "decoy-$decoy:pass:detect=$decoy,$target"); done
-  by_detect+=(-b "web:pass:detect=http,$target")
-fi
+# shellcheck source=bench/minimal/detect_programs.sh
+. "$(dirname "$0")/detect_programs.sh"
+detect_programs "$which" "$upstream" 19000 19001 || {
+  echo "usage: $0 src|bin|minimal UPSTREAM_PORT [ROUNDS] [SECONDS]" >&2
+  exit 2
+}
 "${by_port[@]}" > /dev/null 2>&1 &
 a=$!
 "${by_detect[@]}" > /dev/null 2>&1 &

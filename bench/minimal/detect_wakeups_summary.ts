@@ -1,0 +1,71 @@
+/**
+ * Summarises `detect_wakeups.sh`'s CSV (stdin): per halt-poll setting, each program's medians, and each
+ * pair's rate ratio per round (detect ÷ by port, waiting ÷ plain) with its median.
+ *
+ * `bun bench/minimal/detect_wakeups_summary.ts < runs.csv` (or `deno run --allow-read`).
+ *
+ * @module
+ */
+import { readFileSync } from "node:fs";
+
+const FIELDS = ["rate", "cpu_us", "ipis", "wakes", "wakes_upstream", "wakes_wrk"] as const;
+type Field = typeof FIELDS[number];
+interface Run extends Record<Field, number> {
+  round: string;
+  setting: string;
+  program: string;
+}
+
+/** Parses the CSV; lines that are not runs (the header, blanks) are skipped. */
+export function parseRuns(text: string): Run[] {
+  const runs: Run[] = [];
+  for (const line of text.split("\n")) {
+    const cols = line.trim().split(",");
+    if (cols.length !== 3 + FIELDS.length || !/^\d+$/.test(cols[0])) continue;
+    const run = { round: cols[0], setting: cols[1], program: cols[2] } as Run;
+    FIELDS.forEach((f, i) => run[f] = Number(cols[3 + i]));
+    runs.push(run);
+  }
+  return runs;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Per round, the summed rate of `a`'s runs over `b`'s (A-B-B-A: two runs each). */
+export function roundRatios(runs: Run[], setting: string, a: string, b: string): number[] {
+  const rounds = [...new Set(runs.map((r) => r.round))];
+  const sum = (round: string, p: string) =>
+    runs.filter((r) => r.round === round && r.setting === setting && r.program === p)
+      .reduce((s, r) => s + r.rate, 0);
+  return rounds.map((round) => sum(round, a) / sum(round, b)).filter((x) => Number.isFinite(x) && x > 0);
+}
+
+/** The summary, as printed. */
+export function summarise(runs: Run[]): string {
+  const out: string[] = [];
+  for (const setting of new Set(runs.map((r) => r.setting))) {
+    out.push(`guest_halt_poll_ns ${setting}: medians per run (per request but the rate)`);
+    out.push(`  ${"program".padEnd(13)} ${FIELDS.map((f) => f.padStart(14)).join(" ")}`);
+    for (const program of new Set(runs.map((r) => r.program))) {
+      const mine = runs.filter((r) => r.setting === setting && r.program === program);
+      if (mine.length === 0) continue;
+      const cells = FIELDS.map((f) => {
+        const m = median(mine.map((r) => r[f]));
+        return (f === "rate" ? m.toFixed(0) : f === "cpu_us" ? m.toFixed(1) : m.toFixed(3)).padStart(14);
+      });
+      out.push(`  ${program.padEnd(13)} ${cells.join(" ")}`);
+    }
+    for (const [a, b] of [["pmmux-detect", "pmmux-port"], ["minimal-wait", "minimal"]]) {
+      const rs = roundRatios(runs, setting, a, b);
+      if (rs.length === 0) continue;
+      out.push(`  ${a} ÷ ${b}: median ${median(rs).toFixed(3)} (${rs.map((x) => x.toFixed(3)).join(" ")})`);
+    }
+  }
+  return out.join("\n");
+}
+
+if (import.meta.main) console.log(summarise(parseRuns(readFileSync(0, "utf8"))));
