@@ -151,9 +151,7 @@ export function foreignCpu(): { stop(): number } {
 /** One line for the table header. */
 export function machineLine(m: Machine): string {
   const v = m.versions;
-  return `${m.nproc} × ${m.cpu}, ${m.memoryGiB} GiB, Linux ${m.kernel}, idle: ${
-    m.idle ?? "unknown"
-  }; deno ${v.deno}, bun ${v.bun}, ` +
-    `haproxy ${v.haproxy}, sslh-select ${v["sslh-select"]}, socat ${v.socat}, nginx ${v.nginx}, ` +
-    `iperf3 ${v.iperf3}, wrk ${v.wrk}`;
+  return `${m.nproc} × ${m.cpu}, ${m.memoryGiB} GiB, Linux ${m.kernel}, idle: ${m.idle}; ` +
+    `deno ${v.deno}, bun ${v.bun}, haproxy ${v.haproxy}, sslh-select ${v["sslh-select"]}, ` +
+    `socat ${v.socat}, nginx ${v.nginx}, iperf3 ${v.iperf3}, wrk ${v.wrk}`;
 }

@@ -24,6 +24,10 @@ usage() {
 }
 [ "$which" = src ] || [ "$which" = bin ] || usage
 command -v perf > /dev/null || { echo "$0: needs perf (apt install linux-perf)" >&2; exit 1; }
+events=$(perf list 2> /dev/null || true)
+for event in sched:sched_waking ipi:ipi_send_cpu; do
+  grep -q "$event" <<< "$events" || { echo "$0: perf does not offer the tracepoint $event" >&2; exit 1; }
+done
 knob=/sys/module/haltpoll/parameters/guest_halt_poll_ns
 settings=${HALT_POLL_NS:-}
 if [ -n "$settings" ] && [ ! -w "$knob" ]; then
@@ -31,7 +35,7 @@ if [ -n "$settings" ] && [ ! -w "$knob" ]; then
   exit 1
 fi
 original=$(cat "$knob" 2> /dev/null || echo "")
-upstream_comm=$(ss -ltnpH "sport = :$upstream" | grep -o '(("[^"]*"' | head -1 | tr -d '("')
+upstream_comm=$(ss -ltnpH "sport = :$upstream" | grep -o '(("[^"]*"' | head -1 | tr -d '("' || true)
 [ -n "$upstream_comm" ] || { echo "$0: nothing listens on 127.0.0.1:$upstream" >&2; exit 1; }
 declare -A name=([19000]=pmmux-port [19001]=pmmux-detect [19002]=minimal [19003]=minimal-wait)
 detect_programs "$which" "$upstream" 19000 19001
