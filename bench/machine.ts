@@ -49,10 +49,9 @@ async function version(cmd: string | null, args: string[], pattern: RegExp): Pro
  * reports a hypervisor.
  */
 export function idleLine(driver: string, haltPollNs: string, cpuinfo: string): string {
-  const parts = [driver.trim() || "none"];
-  if (driver.trim() === "haltpoll" && haltPollNs.trim() !== "") {
-    parts.push(`guest_halt_poll_ns ${haltPollNs.trim()}`);
-  }
+  const name = driver.trim(), pollNs = haltPollNs.trim();
+  const parts = [name || "none"];
+  if (name === "haltpoll" && pollNs !== "") parts.push(`guest_halt_poll_ns ${pollNs}`);
   if (/^flags\s*:.*\bhypervisor\b/m.test(cpuinfo)) parts.push("VM");
   return parts.join(", ");
 }

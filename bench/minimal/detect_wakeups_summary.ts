@@ -7,6 +7,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
+import { median } from "../stats.ts";
 
 const FIELDS = ["rate", "cpu_us", "ipis", "wakes", "wakes_upstream", "wakes_wrk"] as const;
 type Field = typeof FIELDS[number];
@@ -29,12 +30,6 @@ export function parseRuns(text: string): Run[] {
   return runs;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 /** Per round, the summed rate of `a`'s runs over `b`'s (A-B-B-A: two runs each). */
 export function roundRatios(runs: Run[], setting: string, a: string, b: string): number[] {
   const rounds = [...new Set(runs.map((r) => r.round))];
@@ -54,7 +49,7 @@ export function summarise(runs: Run[]): string {
       const mine = runs.filter((r) => r.setting === setting && r.program === program);
       if (mine.length === 0) continue;
       const cells = FIELDS.map((f) => {
-        const m = median(mine.map((r) => r[f]));
+        const m = median(mine.map((r) => r[f])) ?? NaN;
         return (f === "rate" ? m.toFixed(0) : f === "cpu_us" ? m.toFixed(1) : m.toFixed(3)).padStart(14);
       });
       out.push(`  ${program.padEnd(13)} ${cells.join(" ")}`);
@@ -62,7 +57,7 @@ export function summarise(runs: Run[]): string {
     for (const [a, b] of [["pmmux-detect", "pmmux-port"], ["minimal-wait", "minimal"]]) {
       const rs = roundRatios(runs, setting, a, b);
       if (rs.length === 0) continue;
-      out.push(`  ${a} ÷ ${b}: median ${median(rs).toFixed(3)} (${rs.map((x) => x.toFixed(3)).join(" ")})`);
+      out.push(`  ${a} ÷ ${b}: median ${median(rs)!.toFixed(3)} (${rs.map((x) => x.toFixed(3)).join(" ")})`);
     }
   }
   return out.join("\n");
