@@ -161,6 +161,49 @@ export class Preview {
   }
 }
 
+/**
+ * Reads a preview round by round until an expiry (a deadline, a linger time). Each {@linkcode FillUntil.fill}
+ * waits for the next chunk or the expiry, whichever comes first. Racing the expiry's own promise instead
+ * (`Promise.race([preview.fill(), expired])`) leaves a reaction on that promise per round, kept until it
+ * settles: a client trickling its first bytes one read at a time made the router hold megabytes until the
+ * selection deadline (`tests/core/selection_memory_test.ts`).
+ */
+export class FillUntil {
+  #preview: Preview;
+  #wake: ((more: boolean) => void) | undefined;
+  #expired = false;
+
+  constructor(preview: Preview) {
+    this.#preview = preview;
+  }
+
+  /** True once {@linkcode FillUntil.expire} was called. */
+  get expired(): boolean {
+    return this.#expired;
+  }
+
+  /** Ends the wait of the current round (it resolves false) and of every later one. */
+  expire(): void {
+    if (this.#expired) return;
+    this.#expired = true;
+    this.#wake?.(false);
+    this.#wake = undefined;
+  }
+
+  /**
+   * Resolves like {@linkcode Preview.fill} (true when bytes were added), or false at the expiry. A read still
+   * pending then stays the preview's: the connection it hands off waits for that same read.
+   */
+  fill(): Promise<boolean> {
+    if (this.#expired) return Promise.resolve(false);
+    const filled = this.#preview.fill();
+    return new Promise<boolean>((resolve) => {
+      this.#wake = resolve;
+      void filled.then(resolve);
+    });
+  }
+}
+
 /** A connection that first returns the preview's bytes, then reads the live connection. */
 class ReplayConn implements Conn {
   #preview: Preview | null;

@@ -4,7 +4,7 @@
  * @module
  */
 import type { ConnContext, ProbeInput, Verdict } from "./backend.ts";
-import { Preview } from "./preview.ts";
+import { FillUntil, Preview } from "./preview.ts";
 import type { BackendEntry, BackendTable } from "./registry.ts";
 import { decide } from "./select.ts";
 import { type Rate, RateLimiter } from "./rate_limit.ts";
@@ -15,7 +15,7 @@ import type { Strategy, StrategyContext } from "../strategies/types.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Counter, Histogram, Metrics } from "../metrics/metrics.ts";
 import { entryMetrics } from "./entry_metrics.ts";
-import { type Deadlines, deadlinesFor, type Watched } from "../net/deadlines.ts";
+import { type Deadlines, deadlinesFor } from "../net/deadlines.ts";
 import { LiveList } from "../net/live_list.ts";
 
 /** Options for {@linkcode TcpRouter}. */
@@ -308,23 +308,17 @@ export class TcpRouter {
     started: number,
     round: Round,
   ): Promise<BackendEntry | null> {
-    let timedOut = false;
-    let watched: Watched | undefined;
     // One shared timer for every connection's selection deadline, not a timer each.
-    const deadline = new Promise<boolean>((resolve) => {
-      watched = this.#deadlines.watchUntil(deadlineAt, () => {
-        timedOut = true;
-        resolve(false);
-      });
-    });
+    const until = new FillUntil(preview);
+    const watched = this.#deadlines.watchUntil(deadlineAt, () => until.expire());
     try {
       for (;;) {
-        await Promise.race([preview.fill(), deadline]);
-        const d = this.#decide(preview, ctx, round, timedOut, started);
+        await until.fill();
+        const d = this.#decide(preview, ctx, round, until.expired, started);
         if (d !== "more") return d;
       }
     } finally {
-      if (watched !== undefined) this.#deadlines.done(watched);
+      this.#deadlines.done(watched);
     }
   }
 

@@ -7,7 +7,7 @@
  * @module
  */
 import type { ConnContext } from "../core/backend.ts";
-import type { Preview } from "../core/preview.ts";
+import { FillUntil, type Preview } from "../core/preview.ts";
 import type { Logger } from "../logging/logger.ts";
 import { formatAddr } from "../net/types.ts";
 import type { Negotiator } from "./types.ts";
@@ -97,7 +97,7 @@ export function createAcmeHttp01Negotiator(options: AcmeHttp01Options): Negotiat
       const waitFirst = preview.length === 0 && ctx.props.get("tls.application-protocol") === "http/1.1";
       if (!waitFirst && (preview.length === 0 || preview.bytes[0] !== PREFIX[0])) return preview;
       let timer: ReturnType<typeof setTimeout> | undefined;
-      let deadline: Promise<boolean> | undefined;
+      let until: FillUntil | undefined;
       try {
         for (;;) {
           const r: ChallengeRequest = preview.length === 0
@@ -125,10 +125,11 @@ export function createAcmeHttp01Negotiator(options: AcmeHttp01Options): Negotiat
             }
           }
           if (preview.exhausted) return preview;
-          deadline ??= new Promise((resolve) => {
-            timer = setTimeout(() => resolve(false), Math.max(0, deadlineAt - Date.now()));
-          });
-          const more = await Promise.race([preview.fill(), deadline]);
+          if (until === undefined) {
+            const u = until = new FillUntil(preview);
+            timer = setTimeout(() => u.expire(), Math.max(0, deadlineAt - Date.now()));
+          }
+          const more = await until.fill();
           if (!more && r.kind === "more") return preview;
           if (!more) deadlineAt = Date.now();
         }
@@ -153,10 +154,10 @@ async function respond(preview: Preview, ctx: ConnContext, answer: string): Prom
     await conn.write(out);
     await conn.closeWrite();
     // Reads go through the preview: one of its reads may still be pending, and a second one must not race it.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const linger = new Promise<boolean>((r) => timer = setTimeout(() => r(false), LINGER));
+    const linger = new FillUntil(preview);
+    const timer = setTimeout(() => linger.expire(), LINGER);
     try {
-      while (await Promise.race([preview.fill(), linger])) { /* discard until the client closes */ }
+      while (await linger.fill()) { /* discard until the client closes */ }
     } finally {
       clearTimeout(timer);
     }

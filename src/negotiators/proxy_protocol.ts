@@ -6,7 +6,7 @@
  * @module
  */
 import type { ConnContext } from "../core/backend.ts";
-import type { Preview } from "../core/preview.ts";
+import { FillUntil, type Preview } from "../core/preview.ts";
 import { inRange, type IpRange, parseCidr } from "../matchers/ip.ts";
 import { formatAddr } from "../net/types.ts";
 import { MAX_HEADER_BYTES, parseProxyHeader, type ProxyHeader, TLV } from "../proxy/mod.ts";
@@ -57,7 +57,7 @@ export function createProxyProtocolNegotiator(options: ProxyProtocolOptions): Ne
         return refuse(preview, ctx, `sender "${ctx.client.ip}" is not in proxy-protocol.trusted`);
       }
       let timer: ReturnType<typeof setTimeout> | undefined;
-      let deadline: Promise<boolean> | undefined;
+      let until: FillUntil | undefined;
       try {
         for (;;) {
           const r = parseProxyHeader(preview.bytes, max);
@@ -68,10 +68,11 @@ export function createProxyProtocolNegotiator(options: ProxyProtocolOptions): Ne
             return preview;
           }
           if (r.status === "invalid") return refuse(preview, ctx, r.reason);
-          deadline ??= new Promise((resolve) => {
-            timer = setTimeout(() => resolve(false), Math.max(0, deadlineAt - Date.now()));
-          });
-          const more = await Promise.race([preview.fill(), deadline]);
+          if (until === undefined) {
+            const u = until = new FillUntil(preview);
+            timer = setTimeout(() => u.expire(), Math.max(0, deadlineAt - Date.now()));
+          }
+          const more = await until.fill();
           if (!more) {
             const why = preview.eof
               ? "closed before a complete PROXY header"

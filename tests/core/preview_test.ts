@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Preview } from "../../src/core/preview.ts";
+import { FillUntil, Preview } from "../../src/core/preview.ts";
 import { memoryPair, readAll } from "../helpers/memory_conn.ts";
 
 const enc = new TextEncoder();
@@ -49,6 +49,24 @@ describe("Preview", () => {
     }
     p.consume(2);
     assert.deepEqual([...p.bytes], sent.slice(2));
+  });
+
+  test("FillUntil resolves false at the expiry and leaves the pending read to the replaying connection", async () => {
+    const [client, server] = memoryPair();
+    const p = new Preview(server, 65536);
+    const until = new FillUntil(p);
+    await client.write(enc.encode("ab"));
+    assert.equal(await until.fill(), true);
+    const waiting = until.fill(); // nothing arrives before the expiry
+    until.expire();
+    assert.equal(await waiting, false);
+    assert.equal(until.expired, true);
+    assert.equal(await until.fill(), false, "every round after the expiry ends at once");
+    assert.ok(p.pending, "the read is still the preview's");
+    const conn = p.toConn();
+    await client.write(enc.encode("cd"));
+    await client.closeWrite();
+    assert.equal(new TextDecoder().decode(await readAll(conn)), "abcd");
   });
 
   test("Preview stops reading at the buffer limit and reports exhausted", async () => {
