@@ -3,31 +3,37 @@
 # listener's port (:19000) and by `detect=` (:19001), and the minimal Bun relay plain (:19002) and waiting for
 # the first bytes (:19003). Each round measures both pairs in A-B-B-A order, wrk -c32 with `Connection: close`,
 # nothing pinned, and for every run records, per request:
-# - the rate, and the proxy's main thread on the CPU (µs, from /proc/PID/task/PID/schedstat);
+# - the rate, and the proxy's main thread on the CPU (µs, from /proc/PID/task/PID/schedstat), in user and
+#   system mode apart (µs, from the thread's utime and stime: clock ticks, so only a long run resolves them);
 # - the wakeups that thread made (`sched:sched_waking`), of the upstream and of wrk apart, and the
 #   inter-processor interrupts it sent (`ipi:ipi_send_cpu`): waking a task whose CPU is idle takes one, and on a
-#   VM whose idle CPUs halt that is a round trip through the hypervisor.
+#   VM whose idle CPUs halt that is a round trip through the hypervisor. PERF=0 leaves these out (NaN) and
+#   keeps perf off the measured thread, which its recording slows.
 # With HALT_POLL_NS="0 200000" (root, cpuidle driver `haltpoll`), each round runs once per value of
 # /sys/module/haltpoll/parameters/guest_halt_poll_ns, in alternating order; an idle CPU that polls is woken
 # without an interrupt. The setting is put back at exit. Prints one CSV line per run, then the summary
-# (`detect_wakeups_summary.ts`). Needs perf with tracepoints (root).
+# (`detect_wakeups_summary.ts`). Needs perf with tracepoints (root) unless PERF=0.
 #
-# usage: [HALT_POLL_NS="0 200000"] bench/minimal/detect_wakeups.sh src|bin UPSTREAM_PORT [ROUNDS] [SECONDS]
+# usage: [HALT_POLL_NS="0 200000"] [PERF=0] bench/minimal/detect_wakeups.sh src|bin UPSTREAM_PORT [ROUNDS] [SECONDS]
 set -euo pipefail
 which=$1 upstream=$2 rounds=${3:-4} secs=${4:-3}
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=bench/minimal/detect_programs.sh
 . "$here/detect_programs.sh"
 usage() {
-  echo "usage: [HALT_POLL_NS=\"0 200000\"] $0 src|bin UPSTREAM_PORT [ROUNDS] [SECONDS]" >&2
+  echo "usage: [HALT_POLL_NS=\"0 200000\"] [PERF=0] $0 src|bin UPSTREAM_PORT [ROUNDS] [SECONDS]" >&2
   exit 2
 }
 [ "$which" = src ] || [ "$which" = bin ] || usage
-command -v perf > /dev/null || { echo "$0: needs perf (apt install linux-perf)" >&2; exit 1; }
-events=$(perf list 2> /dev/null || true)
-for event in sched:sched_waking ipi:ipi_send_cpu; do
-  grep -q "$event" <<< "$events" || { echo "$0: perf does not offer the tracepoint $event" >&2; exit 1; }
-done
+use_perf=${PERF:-1}
+if [ "$use_perf" != 0 ]; then
+  command -v perf > /dev/null || { echo "$0: needs perf (apt install linux-perf), or PERF=0" >&2; exit 1; }
+  events=$(perf list 2> /dev/null || true)
+  for event in sched:sched_waking ipi:ipi_send_cpu; do
+    grep -q "$event" <<< "$events" || { echo "$0: perf does not offer the tracepoint $event" >&2; exit 1; }
+  done
+fi
+tick_us=$((1000000 / $(getconf CLK_TCK)))
 knob=/sys/module/haltpoll/parameters/guest_halt_poll_ns
 settings=${HALT_POLL_NS:-}
 if [ -n "$settings" ] && [ ! -w "$knob" ]; then
@@ -60,27 +66,35 @@ load() { wrk -t1 -c32 -d"$2"s -H "Connection: close" "http://127.0.0.1:$1/"; }
 for port in 19000 19001 19002 19003; do load $port 3 > /dev/null; done
 
 # One measured run: round, halt-poll setting, port.
+# The thread's user and system clock ticks (fields 14 and 15 of its stat; its name has no blanks).
+ticks() { awk '{print $14, $15}' "/proc/$1/task/$1/stat"; }
 run() {
-  local round=$1 setting=$2 port=$3 p=${pid[$3]} r0 r1 rest out requests
+  local round=$1 setting=$2 port=$3 p=${pid[$3]} r0 r1 u0 u1 s0 s1 rest out requests recorder=""
   read -r r0 rest < "/proc/$p/task/$p/schedstat"
-  perf record -q -e sched:sched_waking -e ipi:ipi_send_cpu -t "$p" -o "$work/perf.data" -- sleep "$secs" \
-    > /dev/null 2>&1 &
-  local recorder=$!
+  read -r u0 s0 < <(ticks "$p")
+  if [ "$use_perf" != 0 ]; then
+    perf record -q -e sched:sched_waking -e ipi:ipi_send_cpu -t "$p" -o "$work/perf.data" -- sleep "$secs" \
+      > /dev/null 2>&1 &
+    recorder=$!
+  fi
   out=$(load "$port" "$secs")
-  wait $recorder
+  if [ -n "$recorder" ]; then wait "$recorder"; fi
   read -r r1 rest < "/proc/$p/task/$p/schedstat"
+  read -r u1 s1 < <(ticks "$p")
   requests=$(awk '/requests in/ {print $1}' <<< "$out")
-  perf script -i "$work/perf.data" -F event,trace 2> /dev/null | awk -v q="$requests" -v s="$secs" \
-    -v run_ns=$((r1 - r0)) -v round="$round" -v setting="$setting" -v prog="${name[$port]}" -v up="$upstream_comm" '
+  if [ -n "$recorder" ]; then perf script -i "$work/perf.data" -F event,trace 2> /dev/null; fi | awk -v q="$requests" \
+    -v s="$secs" -v run_ns=$((r1 - r0)) -v user_us=$(((u1 - u0) * tick_us)) -v sys_us=$(((s1 - s0) * tick_us)) \
+    -v traced="$recorder" -v round="$round" -v setting="$setting" -v prog="${name[$port]}" -v up="$upstream_comm" '
     /sched_waking/ { wakes++; c = $2; sub(/^comm=/, "", c); if (c == up) to_up++; else if (c == "wrk") to_wrk++ }
     /ipi_send_cpu/ { ipis++ }
     END {
-      printf "%s,%s,%s,%.0f,%.1f,%.3f,%.3f,%.3f,%.3f\n", round, setting, prog, q / s, run_ns / q / 1000,
-        ipis / q, wakes / q, to_up / q, to_wrk / q
+      printf "%s,%s,%s,%.0f,%.1f,%.2f,%.2f,", round, setting, prog, q / s, run_ns / q / 1000, user_us / q, sys_us / q
+      if (traced == "") print "NaN,NaN,NaN,NaN"
+      else printf "%.3f,%.3f,%.3f,%.3f\n", ipis / q, wakes / q, to_up / q, to_wrk / q
     }'
 }
 
-echo "round,halt_poll_ns,program,rate,cpu_us,ipis,wakes,wakes_upstream,wakes_wrk" | tee "$work/runs.csv"
+echo "round,halt_poll_ns,program,rate,cpu_us,user_us,sys_us,ipis,wakes,wakes_upstream,wakes_wrk" | tee "$work/runs.csv"
 for round in $(seq "$rounds"); do
   order=${settings:-machine}
   [ $((round % 2)) = 0 ] && order=$(tr ' ' '\n' <<< "$order" | tac | tr '\n' ' ')

@@ -1,6 +1,7 @@
 /**
- * Summarises `detect_wakeups.sh`'s CSV (stdin): per halt-poll setting, each program's medians, and each
- * pair's rate ratio per round (detect ÷ by port, waiting ÷ plain) with its median.
+ * Summarises `detect_wakeups.sh`'s CSV (stdin): per halt-poll setting, each program's medians, and for each
+ * pair (detect and by port, waiting and plain) the rate ratio per round with its median, and the median over
+ * the rounds of what the first adds in user and in system µs per request.
  *
  * `bun bench/minimal/detect_wakeups_summary.ts < runs.csv` (or `deno run --allow-read`).
  *
@@ -9,7 +10,16 @@
 import { readFileSync } from "node:fs";
 import { median } from "../stats.ts";
 
-const FIELDS = ["rate", "cpu_us", "ipis", "wakes", "wakes_upstream", "wakes_wrk"] as const;
+const FIELDS = [
+  "rate",
+  "cpu_us",
+  "user_us",
+  "sys_us",
+  "ipis",
+  "wakes",
+  "wakes_upstream",
+  "wakes_wrk",
+] as const;
 type Field = typeof FIELDS[number];
 interface Run extends Record<Field, number> {
   round: string;
@@ -39,6 +49,18 @@ export function roundRatios(runs: Run[], setting: string, a: string, b: string):
   return rounds.map((round) => sum(round, a) / sum(round, b)).filter((x) => Number.isFinite(x) && x > 0);
 }
 
+/** Per round, the mean of `a`'s runs minus the mean of `b`'s for `field` (rounds missing either are left out). */
+export function roundDifferences(runs: Run[], setting: string, a: string, b: string, field: Field): number[] {
+  const rounds = [...new Set(runs.map((r) => r.round))];
+  const mean = (round: string, p: string) => {
+    const xs = runs.filter((r) => r.round === round && r.setting === setting && r.program === p).map((r) =>
+      r[field]
+    );
+    return xs.length === 0 ? NaN : xs.reduce((s, x) => s + x, 0) / xs.length;
+  };
+  return rounds.map((round) => mean(round, a) - mean(round, b)).filter((x) => Number.isFinite(x));
+}
+
 /** The summary, as printed. */
 export function summarise(runs: Run[]): string {
   const out: string[] = [];
@@ -49,8 +71,15 @@ export function summarise(runs: Run[]): string {
       const mine = runs.filter((r) => r.setting === setting && r.program === program);
       if (mine.length === 0) continue;
       const cells = FIELDS.map((f) => {
-        const m = median(mine.map((r) => r[f])) ?? NaN;
-        return (f === "rate" ? m.toFixed(0) : f === "cpu_us" ? m.toFixed(1) : m.toFixed(3)).padStart(14);
+        const m = median(mine.map((r) => r[f])) ?? NaN; // NaN: not measured (PERF=0)
+        const text = Number.isNaN(m)
+          ? "—"
+          : f === "rate"
+          ? m.toFixed(0)
+          : f.endsWith("_us")
+          ? m.toFixed(1)
+          : m.toFixed(3);
+        return text.padStart(14);
       });
       out.push(`  ${program.padEnd(13)} ${cells.join(" ")}`);
     }
@@ -58,6 +87,11 @@ export function summarise(runs: Run[]): string {
       const rs = roundRatios(runs, setting, a, b);
       if (rs.length === 0) continue;
       out.push(`  ${a} ÷ ${b}: median ${median(rs)!.toFixed(3)} (${rs.map((x) => x.toFixed(3)).join(" ")})`);
+      const added = (["user_us", "sys_us"] as const).map((f) => {
+        const d = median(roundDifferences(runs, setting, a, b, f));
+        return `${f.slice(0, -3)} ${d === null ? "—" : (d >= 0 ? "+" : "") + d.toFixed(1)}`;
+      });
+      out.push(`    µs per request added, median of the rounds: ${added.join(", ")}`);
     }
   }
   return out.join("\n");
