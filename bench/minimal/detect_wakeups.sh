@@ -65,9 +65,10 @@ done
 load() { wrk -t1 -c32 -d"$2"s -H "Connection: close" "http://127.0.0.1:$1/"; }
 for port in 19000 19001 19002 19003; do load $port 3 > /dev/null; done
 
-# One measured run: round, halt-poll setting, port.
 # The thread's user and system clock ticks (fields 14 and 15 of its stat; its name has no blanks).
 ticks() { awk '{print $14, $15}' "/proc/$1/task/$1/stat"; }
+
+# One measured run: round, halt-poll setting, port.
 run() {
   local round=$1 setting=$2 port=$3 p=${pid[$3]} r0 r1 u0 u1 s0 s1 rest out requests recorder=""
   read -r r0 rest < "/proc/$p/task/$p/schedstat"

@@ -40,25 +40,31 @@ export function parseRuns(text: string): Run[] {
   return runs;
 }
 
+/** The runs of one program in one round and setting (A-B-B-A: two). */
+function runsOf(runs: Run[], round: string, setting: string, program: string): Run[] {
+  return runs.filter((r) => r.round === round && r.setting === setting && r.program === program);
+}
+
+/** The rounds, in order of appearance. */
+function roundsOf(runs: Run[]): string[] {
+  return [...new Set(runs.map((r) => r.round))];
+}
+
 /** Per round, the summed rate of `a`'s runs over `b`'s (A-B-B-A: two runs each). */
 export function roundRatios(runs: Run[], setting: string, a: string, b: string): number[] {
-  const rounds = [...new Set(runs.map((r) => r.round))];
-  const sum = (round: string, p: string) =>
-    runs.filter((r) => r.round === round && r.setting === setting && r.program === p)
-      .reduce((s, r) => s + r.rate, 0);
-  return rounds.map((round) => sum(round, a) / sum(round, b)).filter((x) => Number.isFinite(x) && x > 0);
+  const sum = (round: string, p: string) => runsOf(runs, round, setting, p).reduce((s, r) => s + r.rate, 0);
+  return roundsOf(runs).map((round) => sum(round, a) / sum(round, b)).filter((x) =>
+    Number.isFinite(x) && x > 0
+  );
 }
 
 /** Per round, the mean of `a`'s runs minus the mean of `b`'s for `field` (rounds missing either are left out). */
 export function roundDifferences(runs: Run[], setting: string, a: string, b: string, field: Field): number[] {
-  const rounds = [...new Set(runs.map((r) => r.round))];
   const mean = (round: string, p: string) => {
-    const xs = runs.filter((r) => r.round === round && r.setting === setting && r.program === p).map((r) =>
-      r[field]
-    );
-    return xs.length === 0 ? NaN : xs.reduce((s, x) => s + x, 0) / xs.length;
+    const xs = runsOf(runs, round, setting, p);
+    return xs.length === 0 ? NaN : xs.reduce((s, r) => s + r[field], 0) / xs.length;
   };
-  return rounds.map((round) => mean(round, a) - mean(round, b)).filter((x) => Number.isFinite(x));
+  return roundsOf(runs).map((round) => mean(round, a) - mean(round, b)).filter((x) => Number.isFinite(x));
 }
 
 /** The summary, as printed. */

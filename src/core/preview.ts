@@ -172,14 +172,28 @@ export class FillUntil {
   #preview: Preview;
   #wake: ((more: boolean) => void) | undefined;
   #expired = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(preview: Preview) {
+  /**
+   * @param expireAt expire by itself at this `Date.now()` time, on a timer of its own ({@linkcode FillUntil.stop}
+   *   it when done); without it, the caller calls {@linkcode FillUntil.expire} (the router: one shared timer)
+   */
+  constructor(preview: Preview, expireAt?: number) {
     this.#preview = preview;
+    if (expireAt !== undefined) {
+      this.#timer = setTimeout(() => this.expire(), Math.max(0, expireAt - Date.now()));
+    }
   }
 
   /** True once {@linkcode FillUntil.expire} was called. */
   get expired(): boolean {
     return this.#expired;
+  }
+
+  /** Clears the timer of `expireAt`, if any (the caller is done waiting). */
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   /** Ends the wait of the current round (it resolves false) and of every later one. */

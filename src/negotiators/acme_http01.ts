@@ -96,7 +96,6 @@ export function createAcmeHttp01Negotiator(options: AcmeHttp01Options): Negotiat
       // worth waiting for; anything else that is silent (server speaks first) goes on at once.
       const waitFirst = preview.length === 0 && ctx.props.get("tls.application-protocol") === "http/1.1";
       if (!waitFirst && (preview.length === 0 || preview.bytes[0] !== PREFIX[0])) return preview;
-      let timer: ReturnType<typeof setTimeout> | undefined;
       let until: FillUntil | undefined;
       try {
         for (;;) {
@@ -125,16 +124,13 @@ export function createAcmeHttp01Negotiator(options: AcmeHttp01Options): Negotiat
             }
           }
           if (preview.exhausted) return preview;
-          if (until === undefined) {
-            const u = until = new FillUntil(preview);
-            timer = setTimeout(() => u.expire(), Math.max(0, deadlineAt - Date.now()));
-          }
+          until ??= new FillUntil(preview, deadlineAt);
           const more = await until.fill();
           if (!more && r.kind === "more") return preview;
           if (!more) deadlineAt = Date.now();
         }
       } finally {
-        if (timer !== undefined) clearTimeout(timer);
+        until?.stop();
       }
     },
   };
@@ -154,12 +150,11 @@ async function respond(preview: Preview, ctx: ConnContext, answer: string): Prom
     await conn.write(out);
     await conn.closeWrite();
     // Reads go through the preview: one of its reads may still be pending, and a second one must not race it.
-    const linger = new FillUntil(preview);
-    const timer = setTimeout(() => linger.expire(), LINGER);
+    const linger = new FillUntil(preview, Date.now() + LINGER);
     try {
       while (await linger.fill()) { /* discard until the client closes */ }
     } finally {
-      clearTimeout(timer);
+      linger.stop();
     }
   } catch {
     /* the client went away; nothing more to do */

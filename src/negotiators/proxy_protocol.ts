@@ -56,7 +56,6 @@ export function createProxyProtocolNegotiator(options: ProxyProtocolOptions): Ne
       if (!options.trusted.some((r) => inRange(r, ctx.client.ip))) {
         return refuse(preview, ctx, `sender "${ctx.client.ip}" is not in proxy-protocol.trusted`);
       }
-      let timer: ReturnType<typeof setTimeout> | undefined;
       let until: FillUntil | undefined;
       try {
         for (;;) {
@@ -68,10 +67,7 @@ export function createProxyProtocolNegotiator(options: ProxyProtocolOptions): Ne
             return preview;
           }
           if (r.status === "invalid") return refuse(preview, ctx, r.reason);
-          if (until === undefined) {
-            const u = until = new FillUntil(preview);
-            timer = setTimeout(() => u.expire(), Math.max(0, deadlineAt - Date.now()));
-          }
+          until ??= new FillUntil(preview, deadlineAt);
           const more = await until.fill();
           if (!more) {
             const why = preview.eof
@@ -83,7 +79,7 @@ export function createProxyProtocolNegotiator(options: ProxyProtocolOptions): Ne
           }
         }
       } finally {
-        if (timer !== undefined) clearTimeout(timer);
+        until?.stop();
       }
     },
   };
