@@ -20,6 +20,8 @@ which=$1 upstream=$2 rounds=${3:-4} secs=${4:-3}
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=bench/minimal/detect_programs.sh
 . "$here/detect_programs.sh"
+# shellcheck source=bench/minimal/runs_lib.sh
+. "$here/runs_lib.sh"
 usage() {
   echo "usage: [HALT_POLL_NS=\"0 200000\"] [PERF=0] $0 src|bin UPSTREAM_PORT [ROUNDS] [SECONDS]" >&2
   exit 2
@@ -33,7 +35,6 @@ if [ "$use_perf" != 0 ]; then
     grep -q "$event" <<< "$events" || { echo "$0: perf does not offer the tracepoint $event" >&2; exit 1; }
   done
 fi
-tick_us=$((1000000 / $(getconf CLK_TCK)))
 knob=/sys/module/haltpoll/parameters/guest_halt_poll_ns
 settings=${HALT_POLL_NS:-}
 if [ -n "$settings" ] && [ ! -w "$knob" ]; then
@@ -58,15 +59,8 @@ cleanup() {
 }
 trap cleanup EXIT
 declare -A pid
-for port in 19000 19001 19002 19003; do
-  for _ in $(seq 100); do ss -ltnH "sport = :$port" | grep -q LISTEN && break; sleep 0.1; done
-  pid[$port]=$(ss -ltnpH "sport = :$port" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
-done
-load() { wrk -t1 -c32 -d"$2"s -H "Connection: close" "http://127.0.0.1:$1/"; }
+for port in 19000 19001 19002 19003; do pid[$port]=$(listen_pid $port 100); done
 for port in 19000 19001 19002 19003; do load $port 3 > /dev/null; done
-
-# The thread's user and system clock ticks (fields 14 and 15 of its stat; its name has no blanks).
-ticks() { awk '{print $14, $15}' "/proc/$1/task/$1/stat"; }
 
 # One measured run: round, halt-poll setting, port.
 run() {

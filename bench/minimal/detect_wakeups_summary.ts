@@ -1,9 +1,10 @@
 /**
- * Summarises `detect_wakeups.sh`'s CSV (stdin): per halt-poll setting, each program's medians, and for each
- * pair (detect and by port, waiting and plain) the rate ratio per round with its median, and the median over
- * the rounds of what the first adds in user and in system µs per request.
+ * Summarises the CSV of `detect_wakeups.sh` or `user_time.sh` (stdin): per halt-poll setting, each program's
+ * medians, and for each pair the rate ratio per round with its median, and the median over the rounds of what
+ * the first adds in user and in system µs per request. The pairs are the arguments (`A/B`, A compared with B);
+ * without any, `detect_wakeups.sh`'s two (detect and by port, waiting and plain).
  *
- * `bun bench/minimal/detect_wakeups_summary.ts < runs.csv` (or `deno run --allow-read`).
+ * `bun bench/minimal/detect_wakeups_summary.ts [A/B ...] < runs.csv` (or `deno run --allow-read`).
  *
  * @module
  */
@@ -67,8 +68,25 @@ export function roundDifferences(runs: Run[], setting: string, a: string, b: str
   return roundsOf(runs).map((round) => mean(round, a) - mean(round, b)).filter((x) => Number.isFinite(x));
 }
 
+/** The pairs `detect_wakeups.sh` compares. */
+export const DETECT_PAIRS: readonly (readonly [string, string])[] = [
+  ["pmmux-detect", "pmmux-port"],
+  ["minimal-wait", "minimal"],
+];
+
+/** Parses pair arguments `A/B`; throws naming one that is not. */
+export function parsePairs(args: readonly string[]): [string, string][] {
+  return args.map((arg) => {
+    const [a, b, extra] = arg.split("/");
+    if (!a || !b || extra !== undefined) {
+      throw new RangeError(`"${arg}" is not a pair: expected PROGRAM/PROGRAM, such as pmmux/minimal`);
+    }
+    return [a, b];
+  });
+}
+
 /** The summary, as printed. */
-export function summarise(runs: Run[]): string {
+export function summarise(runs: Run[], pairs: readonly (readonly [string, string])[] = DETECT_PAIRS): string {
   const out: string[] = [];
   for (const setting of new Set(runs.map((r) => r.setting))) {
     out.push(`guest_halt_poll_ns ${setting}: medians per run (per request but the rate)`);
@@ -89,7 +107,7 @@ export function summarise(runs: Run[]): string {
       });
       out.push(`  ${program.padEnd(13)} ${cells.join(" ")}`);
     }
-    for (const [a, b] of [["pmmux-detect", "pmmux-port"], ["minimal-wait", "minimal"]]) {
+    for (const [a, b] of pairs) {
       const rs = roundRatios(runs, setting, a, b);
       if (rs.length === 0) continue;
       out.push(`  ${a} ÷ ${b}: median ${median(rs)!.toFixed(3)} (${rs.map((x) => x.toFixed(3)).join(" ")})`);
@@ -103,4 +121,8 @@ export function summarise(runs: Run[]): string {
   return out.join("\n");
 }
 
-if (import.meta.main) console.log(summarise(parseRuns(readFileSync(0, "utf8"))));
+if (import.meta.main) {
+  const args = (globalThis as { Deno?: { args: string[] } }).Deno?.args ?? process.argv.slice(2);
+  const pairs = args.length > 0 ? parsePairs(args) : DETECT_PAIRS;
+  console.log(summarise(parseRuns(readFileSync(0, "utf8")), pairs));
+}

@@ -1,6 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  parsePairs,
   parseRuns,
   roundDifferences,
   roundRatios,
@@ -77,5 +78,23 @@ describe("detect_wakeups summary", () => {
     const runs = parseRuns(csv);
     assert.ok(Number.isNaN(runs[0].ipis));
     assert.match(summarise(runs), /pmmux-detect +8100 +114\.0 +23\.0 +85\.0 +— +— +— +—/);
+  });
+
+  test("summarise() compares the pairs it is given (user_time.sh: each program with the first)", () => {
+    const text = summarise(parseRuns(CSV), parsePairs(["minimal/pmmux-port", "pmmux-detect/pmmux-port"]));
+    // minimal ÷ pmmux-port in round 1: 18200 / 16200.
+    assert.match(
+      text,
+      /minimal ÷ pmmux-port: median 1\.123 \(1\.123\)\n +µs per request added, median of the rounds: user -10\.3, sys \+0\.0/,
+    );
+    assert.match(text, /pmmux-detect ÷ pmmux-port: median 0\.933/);
+    assert.doesNotMatch(text, /minimal-wait ÷/);
+  });
+
+  test("parsePairs() names an argument that is not PROGRAM/PROGRAM", () => {
+    assert.deepEqual(parsePairs(["a/b"]), [["a", "b"]]);
+    for (const bad of ["a", "a/", "/b", "a/b/c"]) {
+      assert.throws(() => parsePairs([bad]), new RegExp(`"${bad}" is not a pair: expected PROGRAM/PROGRAM`));
+    }
   });
 });
