@@ -89,7 +89,7 @@ run() {
     }'
 }
 
-echo "round,halt_poll_ns,program,rate,cpu_us,user_us,sys_us,ipis,wakes,wakes_upstream,wakes_wrk" | tee "$work/runs.csv"
+echo "$csv_header" | tee "$work/runs.csv"
 for round in $(seq "$rounds"); do
   order=${settings:-machine}
   [ $((round % 2)) = 0 ] && order=$(tr ' ' '\n' <<< "$order" | tac | tr '\n' ' ')

@@ -1,6 +1,10 @@
 # shellcheck shell=bash
 # Sourced by detect_wakeups.sh and user_time.sh: what a measured run of a relay under wrk needs.
 
+# The CSV header of a measured run (`detect_wakeups_summary.ts` reads these columns; user_time.sh leaves the
+# perf ones NaN).
+csv_header="round,halt_poll_ns,program,rate,cpu_us,user_us,sys_us,ipis,wakes,wakes_upstream,wakes_wrk"
+
 # Microseconds per clock tick of /proc's utime and stime.
 tick_us=$((1000000 / $(getconf CLK_TCK)))
 

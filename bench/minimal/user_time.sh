@@ -45,7 +45,7 @@ done
 for port in "${ports[@]}"; do load "$port" 3 > /dev/null; done
 setting=$(cat /sys/module/haltpoll/parameters/guest_halt_poll_ns 2> /dev/null || echo none)
 
-echo "round,halt_poll_ns,program,rate,cpu_us,user_us,sys_us,ipis,wakes,wakes_upstream,wakes_wrk" | tee "$work/runs.csv"
+echo "$csv_header" | tee "$work/runs.csv"
 forward=("${!ports[@]}")
 backward=()
 for ((i = ${#ports[@]} - 1; i >= 0; i--)); do backward+=("$i"); done
