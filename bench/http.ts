@@ -171,6 +171,7 @@ async function main(): Promise<void> {
       rounds: 1,
       iperfSeconds: 0,
       wrkSeconds: seconds,
+      warmupSeconds: 0, // this script warms nothing up: its own `measure` runs wrk once per job
       slowReadMs: 0,
       udpSeconds: 0,
       idleConnections: 0,

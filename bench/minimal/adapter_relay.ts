@@ -22,9 +22,9 @@ const listener = await net.listenTcp({ hostname: "127.0.0.1", port: listenPort }
 
 function serve(client: Conn): void {
   net.connectTcp({ hostname: "127.0.0.1", port: upstreamPort, timeout: 10000 }).then(
-    (upstream): Promise<unknown> => {
-      const spliced = direct ? client.splice?.(upstream, spliceStats()) : null;
-      return spliced ?? relay(client, upstream);
+    (upstream): Promise<unknown> | void => {
+      const spliced = direct && client.splice?.(upstream, spliceStats(), undefined, () => {});
+      if (!spliced) return relay(client, upstream);
     },
   ).catch(() => client.close());
 }

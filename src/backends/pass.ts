@@ -5,9 +5,16 @@
  * @module
  */
 import { lookup } from "node:dns/promises";
-import type { BackendHandler, BackendProtocol, BackendServices, BackendSpec, Conn } from "./types.ts";
+import type {
+  BackendHandler,
+  BackendProtocol,
+  BackendServices,
+  BackendSpec,
+  Conn,
+  ConnContext,
+} from "./types.ts";
 import { param } from "../core/backend.ts";
-import { relay } from "../core/relay.ts";
+import { startRelay } from "../core/relay.ts";
 import { errorCode } from "../net/errors.ts";
 import { type NetAddr, netAddr, type UdpSocket } from "../net/types.ts";
 import { readMs, readPort } from "./params.ts";
@@ -51,36 +58,51 @@ function createTcpPass(spec: BackendSpec, services: BackendServices): BackendHan
   const idleTimeout = readMs(spec.params, "idle-timeout", 0);
   const proxyVersion = readProxyVersion(spec.params);
   const log = services.logger;
+  const relayOptions = { idleTimeout: idleTimeout || undefined };
+  /** Relays `conn` and `upstream` to their end, then records the outcome and calls `done`. */
+  const relayTo = (conn: Conn, upstream: Conn, ctx: ConnContext, done: () => void) => {
+    startRelay(conn, upstream, { ...relayOptions, context: ctx }, (r) => {
+      ctx.ingressBytes = r.clientToUpstream;
+      ctx.egressBytes = r.upstreamToClient;
+      ctx.closeReason = r.reason;
+      done();
+    });
+  };
   return {
-    async handleTcp(conn: Conn, ctx) {
-      let upstream: Conn;
-      // Shutdown or removal during the connect closes `conn`; the relay below then ends at once.
-      try {
-        upstream = await services.net.connectTcp({ hostname: host, port, timeout: connectTimeout });
-      } catch (err) {
+    // Callback-shaped, not `async` (see `BackendHandler.startTcp`). Each step closes both connections and
+    // calls `done` on every path; a throw inside a `then` step would be an unhandled rejection, so each one
+    // catches its own.
+    startTcp(conn, ctx, done) {
+      // Shutdown or removal during the connect closes `conn`; the relay then ends at once.
+      services.net.connectTcp({ hostname: host, port, timeout: connectTimeout }).then((upstream) => {
+        try {
+          if (proxyVersion === undefined) return relayTo(conn, upstream, ctx, done);
+          const { source, destination } = announcedAddresses(ctx);
+          // Written before the relay starts, so it precedes every client byte.
+          upstream.write(buildProxyHeader(proxyVersion, source, destination)).then(
+            () => relayTo(conn, upstream, ctx, done),
+            (err) => {
+              ctx.closeReason = "backend";
+              log.warn(`Cannot send the PROXY header for connection ${ctx.id}: ${(err as Error).message}`);
+              upstream.close();
+              conn.close();
+              done();
+            },
+          );
+        } catch (err) {
+          ctx.closeReason ||= "error";
+          log.warn(`Connection ${ctx.id} to ${host}:${port} failed: ${(err as Error)?.message ?? err}`);
+          upstream.close();
+          conn.close();
+          done();
+        }
+      }, (err) => {
         ctx.closeReason = errorCode(err) === "ETIMEDOUT" ? "connect-timeout" : "connect-failed";
         services.metrics.add("router.connection.failed", 1, { reason: ctx.closeReason, protocol: "Tcp" });
         log.warn(`Cannot connect to ${host}:${port} for connection ${ctx.id}: ${(err as Error).message}`);
         conn.close();
-        return;
-      }
-      if (proxyVersion !== undefined) {
-        const { source, destination } = announcedAddresses(ctx);
-        try {
-          // Written before the relay starts, so it precedes every client byte.
-          await upstream.write(buildProxyHeader(proxyVersion, source, destination));
-        } catch (err) {
-          ctx.closeReason = "backend";
-          log.warn(`Cannot send the PROXY header for connection ${ctx.id}: ${(err as Error).message}`);
-          upstream.close();
-          conn.close();
-          return;
-        }
-      }
-      const r = await relay(conn, upstream, { idleTimeout: idleTimeout || undefined, context: ctx });
-      ctx.ingressBytes = r.clientToUpstream;
-      ctx.egressBytes = r.upstreamToClient;
-      ctx.closeReason = r.reason;
+        done();
+      });
     },
     check({ signal }) {
       return tcpCheck(services, host, port, signal);

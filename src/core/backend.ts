@@ -115,6 +115,13 @@ export interface BackendHandler {
    * is finished; it must close `conn` on every path and never reject for a client's fault.
    */
   handleTcp?(conn: Conn, ctx: ConnContext): Promise<void>;
+  /**
+   * The callback form of {@linkcode BackendHandler.handleTcp}, which the router prefers: it calls `done` once
+   * when the connection is finished instead of settling a promise. Same duties: close `conn` on every path, and
+   * never throw for a client's fault. `pass` uses it: on Bun, resuming `async` functions at each step of a
+   * short connection costs a measurable share of its time (see `bench/README.md`).
+   */
+  startTcp?(conn: Conn, ctx: ConnContext, done: () => void): void;
   /** Opens a UDP session. */
   openUdp?(ctx: UdpSessionContext): UdpSession;
   /** Runs one health check; rejects (with the reason) on failure. Omit: always healthy. */

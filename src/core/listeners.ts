@@ -131,9 +131,8 @@ export class Listeners {
     const router = this.#o.tcp;
     const handle = (conn: Conn) => {
       this.#handling++;
-      // `handle()` never rejects (its errors close that connection; logging never throws) and calls
-      // `ctx.finished` when done, so its promise needs no reaction: one promise per connection less.
-      void router.handle(conn, ctx);
+      // `handle()` never throws (its errors close that connection) and calls `ctx.finished` when done.
+      router.handle(conn, ctx);
     };
     if (listener.serve !== undefined) {
       // Push form (Bun): each connection is handled inside its `open` callback, no promise per accept.

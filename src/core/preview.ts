@@ -265,16 +265,17 @@ class ReplayConn implements Conn {
     return this.#conn.write(chunk);
   }
 
-  /** Splices the live connection, with the bytes not replayed yet written first. */
-  splice(other: Conn, stats: SpliceStats): Promise<void> | null {
+  /** Splices the live connection, with the bytes not replayed yet written first (after `head`, if given). */
+  splice(other: Conn, stats: SpliceStats, head: Uint8Array | undefined, onDone: () => void): boolean {
     const live = this.#conn;
-    if (live.splice === undefined) return null;
+    if (live.splice === undefined) return false;
     const preview = this.#preview;
-    if (preview === null) return live.splice(other, stats);
-    const head = preview.peekBuffered();
-    if (head === undefined) return null;
-    const spliced = live.splice(other, stats, head);
-    if (spliced !== null) {
+    if (preview === null) return live.splice(other, stats, head, onDone);
+    const buffered = preview.peekBuffered();
+    if (buffered === undefined) return false;
+    const first = head === undefined || head.length === 0 ? buffered : joined(head, buffered);
+    const spliced = live.splice(other, stats, first, onDone);
+    if (spliced) {
       preview.dropBuffered();
       this.#preview = null;
     }
@@ -288,4 +289,12 @@ class ReplayConn implements Conn {
   close(): void {
     this.#conn.close();
   }
+}
+
+/** `a` then `b` in one new array. */
+function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }

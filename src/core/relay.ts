@@ -39,12 +39,27 @@ interface Pump {
 
 /**
  * Relays until both directions end. Never rejects; both connections are closed when it resolves.
+ * {@linkcode startRelay} is the same relay with a callback at its end instead of a promise.
+ */
+export function relay(client: Conn, upstream: Conn, options: RelayOptions = {}): Promise<RelayResult> {
+  return new Promise((resolve) => startRelay(client, upstream, options, resolve));
+}
+
+/**
+ * Starts relaying and calls `onEnd` once, when both directions have ended; both connections are closed by
+ * then. Never throws for a connection's fault.
  *
  * When the client connection can splice to the upstream (two native sockets of the same runtime, see
- * `Conn.splice`), the adapter copies with no promise per chunk; otherwise two read→write pumps run, one
- * promise pair per chunk and no per-chunk allocation of their own.
+ * `Conn.splice`), the adapter copies with no promise per chunk and calls back at its end, so a spliced relay
+ * costs no promise at all; otherwise two read→write pumps run, one promise pair per chunk and no per-chunk
+ * allocation of their own.
  */
-export async function relay(client: Conn, upstream: Conn, options: RelayOptions = {}): Promise<RelayResult> {
+export function startRelay(
+  client: Conn,
+  upstream: Conn,
+  options: RelayOptions,
+  onEnd: (result: RelayResult) => void,
+): void {
   const up: Pump = { bytes: 0, chunks: 0, done: false };
   const down: Pump = { bytes: 0, chunks: 0, done: false };
   const stats = spliceStats();
@@ -88,35 +103,39 @@ export async function relay(client: Conn, upstream: Conn, options: RelayOptions 
     if (signal.aborted) onAbort();
   }
 
-  const spliced = reason === "" && client.splice !== undefined ? client.splice(upstream, stats) : null;
-  if (spliced !== null) {
-    await spliced;
+  const finish = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    unlisten?.();
+    closeBoth(firstEnd || "error");
+    onEnd({ clientToUpstream: up.bytes, upstreamToClient: down.bytes, reason });
+  };
+  const spliceEnded = () => {
     if (stats.failed) firstEnd = "error";
     else if (stats.firstEnd !== "") firstEnd = stats.firstEnd === "a" ? "client" : "upstream";
     up.bytes = stats.aToB;
     down.bytes = stats.bToA;
-  } else {
-    const pump = async (src: Conn, dst: Conn, state: Pump, side: string) => {
-      try {
-        for (;;) {
-          const chunk = await src.read();
-          if (chunk === null) break;
-          state.chunks++;
-          state.bytes += chunk.length;
-          await dst.write(chunk);
-        }
-        state.done = true;
-        if (!firstEnd) firstEnd = side;
-        await dst.closeWrite();
-      } catch {
-        state.done = true;
-        closeBoth(reason || "error");
+    finish();
+  };
+  if (
+    reason === "" && client.splice !== undefined && client.splice(upstream, stats, undefined, spliceEnded)
+  ) return;
+  const pump = async (src: Conn, dst: Conn, state: Pump, side: string) => {
+    try {
+      for (;;) {
+        const chunk = await src.read();
+        if (chunk === null) break;
+        state.chunks++;
+        state.bytes += chunk.length;
+        await dst.write(chunk);
       }
-    };
-    await Promise.all([pump(client, upstream, up, "client"), pump(upstream, client, down, "upstream")]);
-  }
-  if (timer !== undefined) clearTimeout(timer);
-  unlisten?.();
-  closeBoth(firstEnd || "error");
-  return { clientToUpstream: up.bytes, upstreamToClient: down.bytes, reason };
+      state.done = true;
+      if (!firstEnd) firstEnd = side;
+      await dst.closeWrite();
+    } catch {
+      state.done = true;
+      closeBoth(reason || "error");
+    }
+  };
+  // Neither pump rejects.
+  Promise.all([pump(client, upstream, up, "client"), pump(upstream, client, down, "upstream")]).then(finish);
 }

@@ -16,7 +16,7 @@ import type { Logger } from "../logging/logger.ts";
 import type { Counter, Histogram, Metrics } from "../metrics/metrics.ts";
 import { entryMetrics } from "./entry_metrics.ts";
 import { type Deadlines, deadlinesFor } from "../net/deadlines.ts";
-import { LiveList } from "../net/live_list.ts";
+import { LiveList, type LiveNode } from "../net/live_list.ts";
 
 /** Options for {@linkcode TcpRouter}. */
 export interface TcpRouterOptions {
@@ -50,10 +50,40 @@ export interface ListenerContext {
 
 let nextId = 0;
 
-interface OpenConn {
+/**
+ * One connection from accept to end: what its steps share. The steps continue in callbacks, not in one
+ * `async` function, because on Bun each resumption of an `async` function costs a measurable share of a
+ * short connection's time (`bench/README.md`, "a callback-shaped path").
+ */
+class Routed {
   conn: Conn;
-  ctx: RoutedContext;
+  readonly ctx: RoutedContext;
+  readonly listener: ListenerContext;
+  readonly started: number;
+  readonly deadlineAt: number;
+  preview: Preview;
+  node: LiveNode<Routed> | undefined;
+  /** The per-IP count this connection holds (`--max-connections-per-ip`). */
+  ipKey: string | undefined;
   entry: BackendEntry | undefined;
+  /** Handed to the backend: ends this connection (once). */
+  done: () => void = NOTHING;
+  ended = false;
+
+  constructor(
+    ctx: RoutedContext,
+    listener: ListenerContext,
+    preview: Preview,
+    started: number,
+    deadlineAt: number,
+  ) {
+    this.conn = preview.conn;
+    this.ctx = ctx;
+    this.listener = listener;
+    this.preview = preview;
+    this.started = started;
+    this.deadlineAt = deadlineAt;
+  }
 }
 
 const NOTHING = () => {};
@@ -138,7 +168,7 @@ export class TcpRouter {
   #total: Counter;
   #selection: Histogram;
   /** Not a `Set`: see `src/net/live_list.ts` for what a `Set` with this churn costs on Bun. */
-  #open = new LiveList<OpenConn>();
+  #open = new LiveList<Routed>();
   #deadlines: Deadlines;
   #perIp = new Map<string, number>();
 
@@ -177,66 +207,138 @@ export class TcpRouter {
   }
 
   /**
-   * Handles one accepted connection to its end, then calls `listener.finished` once. Never rejects: every
-   * failure is logged once and closes this connection only (callers leave the promise without a reaction).
+   * Handles one accepted connection to its end, then calls `listener.finished` once. Never throws: every
+   * failure is logged once and closes this connection only.
+   *
+   * The steps (listener negotiators, admission, negotiators, selection, backend) continue one another
+   * directly when they can decide at once, and in a `then` when they wait; see {@linkcode Routed}.
    */
-  async handle(conn: Conn, listener: ListenerContext): Promise<void> {
+  handle(conn: Conn, listener: ListenerContext): void {
     const started = Date.now();
-    const id = ++nextId;
-    const ctx = new RoutedContext(id, conn);
-    const rec: OpenConn = { conn, ctx, entry: undefined };
+    const ctx = new RoutedContext(++nextId, conn);
     this.#total.add();
     if (this.#open.size >= this.#o.maxConnections) {
       this.#fail(conn, ctx, "max-connections");
       listener.finished?.();
       return;
     }
-    const node = this.#open.add(rec);
-    let ipKey: string | undefined;
-    let entry: BackendEntry | null = null;
+    const preview = new Preview(conn, this.#o.previewLimit);
+    const r = new Routed(ctx, listener, preview, started, started + this.#o.selectionTimeout);
+    r.node = this.#open.add(r);
     try {
-      const deadlineAt = started + this.#o.selectionTimeout;
-      let preview: Preview | null = new Preview(conn, this.#o.previewLimit);
-      for (const n of listener.negotiators) {
-        preview = await n.negotiate(preview, ctx, deadlineAt);
-        if (!preview) return;
-      }
-      if (this.#rate && !this.#rate.allow(ctx.client.ip)) {
-        this.#fail(conn, ctx, "rate-limit");
-        return;
-      }
-      if (this.#o.maxConnectionsPerIp !== Infinity) {
-        ipKey = ctx.client.ip;
-        const perIp = (this.#perIp.get(ipKey) ?? 0) + 1;
-        this.#perIp.set(ipKey, perIp);
-        if (perIp > this.#o.maxConnectionsPerIp) {
-          this.#fail(conn, ctx, "max-connections-per-ip");
-          return;
+      this.#negotiate(r, true, 0);
+    } catch (err) {
+      this.#failed(r, err);
+    }
+  }
+
+  /**
+   * Runs negotiators from the `i`th on, then the next step: the listener's own (`own`), then admission, then
+   * the router's, then the selection. A negotiator that settles the connection itself (`null`) ends it.
+   */
+  #negotiate(r: Routed, own: boolean, i: number): void {
+    const list = own ? r.listener.negotiators : this.#o.negotiators;
+    if (i < list.length) {
+      list[i].negotiate(r.preview, r.ctx, r.deadlineAt).then((next) => {
+        try {
+          if (next === null) return this.#end(r);
+          r.preview = next;
+          this.#negotiate(r, own, i + 1);
+        } catch (err) {
+          this.#failed(r, err);
         }
-      }
-      for (const n of this.#o.negotiators) {
-        preview = await n.negotiate(preview, ctx, deadlineAt);
-        if (!preview) return;
-      }
-      const chosen = this.#select(preview, ctx, deadlineAt, started);
-      entry = chosen instanceof Promise ? await chosen : chosen;
-      if (!entry) {
-        this.#fail(conn, ctx, "no-backend");
-        return;
-      }
-      const em = entryMetrics(this.#metrics, entry);
-      em.routed.add();
-      em.accepted.add();
-      entry.requests++;
-      entry.active++;
-      em.active.set(entry.active);
-      const live = preview.toConn();
-      rec.conn = live;
-      rec.entry = entry;
+      }, (err) => this.#failed(r, err));
+      return;
+    }
+    if (own) {
+      if (!this.#admit(r)) return this.#end(r);
+      return this.#negotiate(r, false, 0);
+    }
+    const chosen = this.#select(r.preview, r.ctx, r.deadlineAt, r.started);
+    if (!(chosen instanceof Promise)) return this.#start(r, chosen);
+    chosen.then((entry) => {
       try {
-        await entry.handler.handleTcp!(live, ctx);
-      } finally {
-        live.close();
+        this.#start(r, entry);
+      } catch (err) {
+        this.#failed(r, err);
+      }
+    }, (err) => this.#failed(r, err));
+  }
+
+  /** The per-client limits; `false` when one refuses the connection (closed, reason recorded). */
+  #admit(r: Routed): boolean {
+    const { ctx } = r;
+    if (this.#rate && !this.#rate.allow(ctx.client.ip)) {
+      this.#fail(r.conn, ctx, "rate-limit");
+      return false;
+    }
+    if (this.#o.maxConnectionsPerIp !== Infinity) {
+      const key = r.ipKey = ctx.client.ip;
+      const perIp = (this.#perIp.get(key) ?? 0) + 1;
+      this.#perIp.set(key, perIp);
+      if (perIp > this.#o.maxConnectionsPerIp) {
+        this.#fail(r.conn, ctx, "max-connections-per-ip");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Hands the connection to the chosen backend (`null`: none matched, closed). */
+  #start(r: Routed, entry: BackendEntry | null): void {
+    if (!entry) {
+      this.#fail(r.conn, r.ctx, "no-backend");
+      return this.#end(r);
+    }
+    const em = entryMetrics(this.#metrics, entry);
+    em.routed.add();
+    em.accepted.add();
+    entry.requests++;
+    entry.active++;
+    em.active.set(entry.active);
+    const live = r.preview.toConn();
+    r.conn = live;
+    r.entry = entry;
+    r.done = () => this.#end(r);
+    const handler = entry.handler;
+    if (handler.startTcp !== undefined) return handler.startTcp(live, r.ctx, r.done);
+    handler.handleTcp!(live, r.ctx).then(r.done, (err) => this.#failed(r, err));
+  }
+
+  /** A step threw or rejected: logged once, and the connection ends with reason `error`. */
+  #failed(r: Routed, err: unknown): void {
+    if (r.ended) return;
+    r.ctx.closeReason ||= "error";
+    try {
+      this.#log.warn(
+        `Connection ${r.ctx.id} from ${formatAddr(r.ctx.client)} failed: ${(err as Error)?.message ?? err}`,
+      );
+    } finally {
+      r.conn.close();
+      this.#end(r);
+    }
+  }
+
+  /**
+   * Ends a connection once, whichever step got there: settles the per-IP count and, once a backend had it,
+   * closes it and settles the backend's counts; then calls `listener.finished` and writes the access log
+   * line. Before a backend, whoever ended the connection closed it (a negotiator that answered it may still
+   * be writing). Never throws: a backend's `done` may be called from inside a socket callback.
+   */
+  #end(r: Routed): void {
+    if (r.ended) return;
+    r.ended = true;
+    const { ctx, entry } = r;
+    try {
+      this.#open.delete(r.node!);
+      if (r.ipKey !== undefined) {
+        const n = (this.#perIp.get(r.ipKey) ?? 1) - 1;
+        if (n <= 0) this.#perIp.delete(r.ipKey);
+        else this.#perIp.set(r.ipKey, n);
+      }
+      if (entry !== undefined) {
+        r.conn.close();
+        const em = entryMetrics(this.#metrics, entry);
         entry.active--;
         em.active.set(entry.active);
         em.closed(ctx.closeReason || "unknown").add();
@@ -244,26 +346,15 @@ export class TcpRouter {
         em.egress.add(ctx.egressBytes);
       }
     } catch (err) {
-      ctx.closeReason ||= "error";
-      this.#log.warn(
-        `Connection ${id} from ${formatAddr(ctx.client)} failed: ${(err as Error)?.message ?? err}`,
+      this.#log.error(`Connection ${ctx.id}: ending it failed: ${(err as Error)?.message ?? err}`);
+    }
+    r.listener.finished?.();
+    if (entry !== undefined && this.#accessLog.enabled("information")) {
+      this.#accessLog.info(
+        `${formatAddr(ctx.client)} -> ${entry.name} in=${ctx.ingressBytes} out=${ctx.egressBytes} ms=${
+          Date.now() - r.started
+        } close=${ctx.closeReason || "unknown"}`,
       );
-      conn.close();
-    } finally {
-      this.#open.delete(node);
-      if (ipKey !== undefined) {
-        const n = (this.#perIp.get(ipKey) ?? 1) - 1;
-        if (n <= 0) this.#perIp.delete(ipKey);
-        else this.#perIp.set(ipKey, n);
-      }
-      listener.finished?.();
-      if (entry && this.#accessLog.enabled("information")) {
-        this.#accessLog.info(
-          `${formatAddr(ctx.client)} -> ${entry.name} in=${ctx.ingressBytes} out=${ctx.egressBytes} ms=${
-            Date.now() - started
-          } close=${ctx.closeReason || "unknown"}`,
-        );
-      }
     }
   }
 

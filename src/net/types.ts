@@ -56,14 +56,15 @@ export interface Conn {
    * Optional fast path for the relay (`src/core/relay.ts`): when `other` is a native socket of the same
    * runtime and neither connection has a read or write pending, the adapter relays between the two itself
    * (the runtime's callbacks or a tight read/write loop, no `read()`/`write()` promise per chunk) and returns
-   * a promise; otherwise it returns `null` and nothing has changed, so the caller pumps with `read`/`write`.
+   * `true`; otherwise it returns `false` and nothing has changed, so the caller pumps with `read`/`write`.
    *
    * `head` is written to `other` before anything read from this connection (bytes a caller already read, such
    * as a preview). The semantics are those of the relay: backpressure both ways, a FIN is passed on once what
-   * came before it is written, an error on either side closes both. The promise never rejects; it resolves
-   * once both directions have ended or either connection was closed, and both are closed by then.
+   * came before it is written, an error on either side closes both. `onDone` is called once, when both
+   * directions have ended or either connection was closed, and both are closed by then; it is a callback, not
+   * a promise, so that the end of a connection costs no promise reaction (see `bench/README.md`).
    */
-  splice?(other: Conn, stats: SpliceStats, head?: Uint8Array): Promise<void> | null;
+  splice?(other: Conn, stats: SpliceStats, head: Uint8Array | undefined, onDone: () => void): boolean;
 }
 
 /** What a running splice reports (updated as it runs, read by the relay's idle check and for its result). */

@@ -62,9 +62,12 @@ const app = new App(
 );
 collect();
 const before = process.memoryUsage().heapUsed;
-void app.tcp.handle(new Trickle(), { negotiators: [] }).then(() => {
-  console.log(JSON.stringify({ error: `selection ended after ${reads} reads` }));
-  process.exit(1);
+app.tcp.handle(new Trickle(), {
+  negotiators: [],
+  finished: () => {
+    console.log(JSON.stringify({ error: `selection ended after ${reads} reads` }));
+    process.exit(1);
+  },
 });
 await wentSilent;
 collect();

@@ -52,12 +52,25 @@ async function withRig(makeAdapter: MakeAdapter, body: (rig: Rig, net: NetAdapte
   }
 }
 
-/** Calls `aS.splice(b, stats, head)`, asserting that the adapter implements it and that it started. */
+/**
+ * Calls `aS.splice(b, stats, head, onDone)`, asserting that the adapter implements it and that it started;
+ * the promise resolves when `onDone` is called, and rejects if it is called more than once.
+ */
 function startSplice(rig: Rig, stats: SpliceStats, head?: Uint8Array): Promise<void> {
   assert.equal(typeof rig.aS.splice, "function", "the adapter's connections implement splice()");
-  const spliced = rig.aS.splice!(rig.b, stats, head);
-  assert.ok(spliced instanceof Promise, "splice() of two native connections returns a promise");
-  return spliced;
+  let calls = 0;
+  const { promise, resolve } = Promise.withResolvers<void>();
+  const started = rig.aS.splice!(rig.b, stats, head, () => {
+    calls++;
+    resolve();
+  });
+  assert.equal(started, true, "splice() of two native connections starts");
+  return promise.then(() => sleep(20)).then(() => assert.equal(calls, 1, "onDone is called once"));
+}
+
+/** `onDone` of a splice that must not start. */
+function declined(): void {
+  throw new Error("a declined splice called its onDone");
 }
 
 /** Resolves "pending" when `promise` has not settled after `ms`. */
@@ -173,10 +186,10 @@ function fakeConn(): Conn {
 function spySplice(conn: Conn): { calls: { head: Uint8Array | undefined; started: boolean }[] } {
   const spy = { calls: [] as { head: Uint8Array | undefined; started: boolean }[] };
   const original = conn.splice!.bind(conn);
-  conn.splice = (other, stats, head) => {
-    const result = original(other, stats, head);
-    spy.calls.push({ head: head?.slice(), started: result !== null });
-    return result;
+  conn.splice = (other, stats, head, onDone) => {
+    const started = original(other, stats, head, onDone);
+    spy.calls.push({ head: head?.slice(), started });
+    return started;
   };
   return spy;
 }
@@ -197,9 +210,13 @@ function spliceStart(makeAdapter: MakeAdapter): void {
       const { a, aS, b, bS } = rig;
       const stats = spliceStats();
       assert.equal(typeof aS.splice, "function");
-      assert.equal(aS.splice!(fakeConn(), stats), null, "a foreign Conn is declined");
-      assert.equal(aS.splice!(aS, stats), null, "a connection cannot be spliced with itself");
-      assert.equal(b.splice!(fakeConn(), stats, encoder.encode("head")), null);
+      assert.equal(aS.splice!(fakeConn(), stats, undefined, declined), false, "a foreign Conn is declined");
+      assert.equal(
+        aS.splice!(aS, stats, undefined, declined),
+        false,
+        "a connection cannot be spliced with itself",
+      );
+      assert.equal(b.splice!(fakeConn(), stats, encoder.encode("head"), declined), false);
       assert.deepEqual(stats, spliceStats(), "a declined splice leaves the stats alone");
 
       // Both still work with read/write.
@@ -212,15 +229,15 @@ function spliceStart(makeAdapter: MakeAdapter): void {
 
       // A read pending on this connection: declined, and the read still gets its bytes.
       const pendingA = aS.read();
-      assert.equal(aS.splice!(b, stats), null, "a read pending on this connection");
+      assert.equal(aS.splice!(b, stats, undefined, declined), false, "a read pending on this connection");
       await send(a, "four");
       const four = await within(pendingA, 2000, "the pending read of A'");
       assert.equal(decoder.decode(four!), "four");
 
       // A read pending on `other`: declined too, either way round.
       const pendingB = b.read();
-      assert.equal(aS.splice!(b, stats), null, "a read pending on other");
-      assert.equal(b.splice!(aS, stats), null, "a read pending on this connection (B)");
+      assert.equal(aS.splice!(b, stats, undefined, declined), false, "a read pending on other");
+      assert.equal(b.splice!(aS, stats, undefined, declined), false, "a read pending on this connection (B)");
       await send(bS, "five");
       const five = await within(pendingB, 2000, "the pending read of B");
       assert.equal(decoder.decode(five!), "five");
@@ -228,8 +245,8 @@ function spliceStart(makeAdapter: MakeAdapter): void {
 
       // Now it starts, and a second splice of either connection is declined.
       const done = startSplice(rig, stats);
-      assert.equal(aS.splice!(b, spliceStats()), null, "already spliced");
-      assert.equal(b.splice!(aS, spliceStats()), null, "already spliced (other)");
+      assert.equal(aS.splice!(b, spliceStats(), undefined, declined), false, "already spliced");
+      assert.equal(b.splice!(aS, spliceStats(), undefined, declined), false, "already spliced (other)");
       await send(a, "six");
       assert.equal(
         decoder.decode(await within(readExactly(bS, 3), 2000, "B' reads through the splice")),
@@ -249,7 +266,11 @@ function spliceStart(makeAdapter: MakeAdapter): void {
       assert.equal(stats.bToA, 5);
       assert.equal(stats.failed, false);
       await within(Promise.all([aS.closed, b.closed]), 2000, "spliced connections closed");
-      assert.equal(aS.splice!(b, spliceStats()), null, "a closed connection is declined");
+      assert.equal(
+        aS.splice!(b, spliceStats(), undefined, declined),
+        false,
+        "a closed connection is declined",
+      );
     });
   });
 
@@ -257,7 +278,7 @@ function spliceStart(makeAdapter: MakeAdapter): void {
     await withRig(makeAdapter, async (rig) => {
       const stats = spliceStats();
       const pending = rig.b.read();
-      assert.equal(rig.aS.splice!(rig.b, stats), null);
+      assert.equal(rig.aS.splice!(rig.b, stats, undefined, declined), false);
       await send(rig.bS, "reply-1");
       assert.equal(decoder.decode((await within(pending, 2000, "pending read"))!), "reply-1");
       const done = startSplice(rig, stats);
@@ -676,6 +697,30 @@ function spliceRelay(makeAdapter: MakeAdapter): void {
         assert.equal(await readText(rig.a, "A reads to EOF"), "HTTP/1.1 204 No Content\r\n\r\n");
         const result = await within(relayed, 2000, "relay ends");
         assert.deepEqual(result, { clientToUpstream: 27, upstreamToClient: 27, reason: "client" });
+      });
+    },
+  );
+
+  test(
+    "splice: a head given to a preview's connection goes first, then the preview's bytes, then live bytes",
+    { timeout: 20_000 },
+    async () => {
+      await withRig(makeAdapter, async (rig) => {
+        const preview = new Preview(rig.aS, 65536);
+        await send(rig.a, "preview|");
+        assert.equal(await within(preview.fill(), 2000, "preview"), true);
+        const replay = preview.toConn();
+        const stats = spliceStats();
+        const { promise, resolve } = Promise.withResolvers<void>();
+        assert.equal(replay.splice!(rig.b, stats, encoder.encode("head|"), resolve), true);
+        await send(rig.a, "live");
+        await rig.a.closeWrite();
+        assert.equal(await readText(rig.bS, "B' reads to EOF"), "head|preview|live");
+        await rig.bS.closeWrite();
+        assert.equal(await readText(rig.a, "A reads to EOF"), "");
+        await within(promise, 2000, "onDone");
+        assert.equal(stats.aToB, 17);
+        assert.equal(stats.bToA, 0);
       });
     },
   );

@@ -20,7 +20,7 @@ interface SpliceLink {
   readonly a: BunConn;
   readonly b: BunConn;
   readonly stats: SpliceStats;
-  readonly done: PromiseWithResolvers<void>;
+  readonly onDone: () => void;
   finished: boolean;
 }
 
@@ -115,18 +115,12 @@ export class BunConn extends ClosedOnce implements Conn {
   /**
    * Relays to another Bun socket from inside the callbacks: each `data` chunk is written to the peer at once,
    * what the peer does not take is kept and the source paused until `drain`. Chunks queued before the call
-   * (and `head`) are written first. `null` when `other` is not a Bun socket or a read or write is pending.
+   * (and `head`) are written first. `false` when `other` is not a Bun socket or a read or write is pending.
    */
-  splice(other: Conn, stats: SpliceStats, head?: Uint8Array): Promise<void> | null {
-    if (!(other instanceof BunConn) || other === this) return null;
-    if (!this.#spliceable() || !other.#spliceable()) return null;
-    const link: SpliceLink = {
-      a: this,
-      b: other,
-      stats,
-      done: Promise.withResolvers<void>(),
-      finished: false,
-    };
+  splice(other: Conn, stats: SpliceStats, head: Uint8Array | undefined, onDone: () => void): boolean {
+    if (!(other instanceof BunConn) || other === this) return false;
+    if (!this.#spliceable() || !other.#spliceable()) return false;
+    const link: SpliceLink = { a: this, b: other, stats, onDone, finished: false };
     this.#link = other.#link = link;
     this.#peer = other;
     other.#peer = this;
@@ -138,7 +132,7 @@ export class BunConn extends ClosedOnce implements Conn {
     }
     this.#takeQueued();
     other.#takeQueued();
-    return link.done.promise;
+    return true;
   }
 
   #spliceable(): boolean {
@@ -217,7 +211,7 @@ export class BunConn extends ClosedOnce implements Conn {
     link.b.#unlink();
     link.a.close();
     link.b.close();
-    link.done.resolve();
+    link.onDone();
   }
 
   #unlink(): void {

@@ -141,16 +141,18 @@ export class DenoConn extends ClosedOnce implements Conn {
 
   /**
    * Relays to another Deno connection with two tight read→write loops on the raw connections (no `read()` /
-   * `write()` wrapper promise per chunk), each with its own pooled buffer sized like `read()`'s. `null` when
+   * `write()` wrapper promise per chunk), each with its own pooled buffer sized like `read()`'s. `false` when
    * `other` is not a Deno connection, either is closed, or a read or write is in flight.
    */
-  splice(other: Conn, stats: SpliceStats, head?: Uint8Array): Promise<void> | null {
-    if (!(other instanceof DenoConn) || other === this) return null;
-    if (!this.#spliceable() || !other.#spliceable()) return null;
+  splice(other: Conn, stats: SpliceStats, head: Uint8Array | undefined, onDone: () => void): boolean {
+    if (!(other instanceof DenoConn) || other === this) return false;
+    if (!this.#spliceable() || !other.#spliceable()) return false;
     this.#spliced = other.#spliced = true;
     this.#splicePeer = other;
     other.#splicePeer = this;
-    return this.#splice(other, stats, head);
+    // `#splice` never rejects (each pump catches its own errors).
+    this.#splice(other, stats, head).then(onDone);
+    return true;
   }
 
   #spliceable(): boolean {
