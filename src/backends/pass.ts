@@ -58,20 +58,34 @@ function createTcpPass(spec: BackendSpec, services: BackendServices): BackendHan
   const idleTimeout = readMs(spec.params, "idle-timeout", 0);
   const proxyVersion = readProxyVersion(spec.params);
   const log = services.logger;
-  const relayOptions = { idleTimeout: idleTimeout || undefined };
   /** Relays `conn` and `upstream` to their end, then records the outcome and calls `done`. */
   const relayTo = (conn: Conn, upstream: Conn, ctx: ConnContext, done: () => void) => {
-    startRelay(conn, upstream, { ...relayOptions, context: ctx }, (r) => {
+    startRelay(conn, upstream, { idleTimeout: idleTimeout || undefined, context: ctx }, (r) => {
       ctx.ingressBytes = r.clientToUpstream;
       ctx.egressBytes = r.upstreamToClient;
       ctx.closeReason = r.reason;
       done();
     });
   };
+  /** Gives up before the relay: records why, closes both connections and calls `done`. */
+  const giveUp = (
+    conn: Conn,
+    upstream: Conn | null,
+    ctx: ConnContext,
+    done: () => void,
+    reason: string,
+    why: string,
+  ) => {
+    ctx.closeReason = reason;
+    log.warn(why);
+    upstream?.close();
+    conn.close();
+    done();
+  };
   return {
-    // Callback-shaped, not `async` (see `BackendHandler.startTcp`). Each step closes both connections and
-    // calls `done` on every path; a throw inside a `then` step would be an unhandled rejection, so each one
-    // catches its own.
+    // Callback-shaped, not `async` (see `BackendHandler.startTcp`): every path closes both
+    // connections and calls `done`; a throw inside a `then` step would be an unhandled rejection,
+    // so each step catches its own.
     startTcp(conn, ctx, done) {
       // Shutdown or removal during the connect closes `conn`; the relay then ends at once.
       services.net.connectTcp({ hostname: host, port, timeout: connectTimeout }).then((upstream) => {
@@ -81,27 +95,37 @@ function createTcpPass(spec: BackendSpec, services: BackendServices): BackendHan
           // Written before the relay starts, so it precedes every client byte.
           upstream.write(buildProxyHeader(proxyVersion, source, destination)).then(
             () => relayTo(conn, upstream, ctx, done),
-            (err) => {
-              ctx.closeReason = "backend";
-              log.warn(`Cannot send the PROXY header for connection ${ctx.id}: ${(err as Error).message}`);
-              upstream.close();
-              conn.close();
-              done();
-            },
+            (err) =>
+              giveUp(
+                conn,
+                upstream,
+                ctx,
+                done,
+                "backend",
+                `Cannot send the PROXY header for connection ${ctx.id}: ${(err as Error).message}`,
+              ),
           );
         } catch (err) {
-          ctx.closeReason ||= "error";
-          log.warn(`Connection ${ctx.id} to ${host}:${port} failed: ${(err as Error)?.message ?? err}`);
-          upstream.close();
-          conn.close();
-          done();
+          giveUp(
+            conn,
+            upstream,
+            ctx,
+            done,
+            "error",
+            `Connection ${ctx.id} to ${host}:${port} failed: ${(err as Error)?.message ?? err}`,
+          );
         }
       }, (err) => {
-        ctx.closeReason = errorCode(err) === "ETIMEDOUT" ? "connect-timeout" : "connect-failed";
-        services.metrics.add("router.connection.failed", 1, { reason: ctx.closeReason, protocol: "Tcp" });
-        log.warn(`Cannot connect to ${host}:${port} for connection ${ctx.id}: ${(err as Error).message}`);
-        conn.close();
-        done();
+        const reason = errorCode(err) === "ETIMEDOUT" ? "connect-timeout" : "connect-failed";
+        services.metrics.add("router.connection.failed", 1, { reason, protocol: "Tcp" });
+        giveUp(
+          conn,
+          null,
+          ctx,
+          done,
+          reason,
+          `Cannot connect to ${host}:${port} for connection ${ctx.id}: ${(err as Error).message}`,
+        );
       });
     },
     check({ signal }) {

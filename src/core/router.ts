@@ -14,7 +14,7 @@ import type { Negotiator } from "../negotiators/types.ts";
 import type { Strategy, StrategyContext } from "../strategies/types.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Counter, Histogram, Metrics } from "../metrics/metrics.ts";
-import { entryMetrics } from "./entry_metrics.ts";
+import { type EntryMetrics, entryMetrics } from "./entry_metrics.ts";
 import { type Deadlines, deadlinesFor } from "../net/deadlines.ts";
 import { LiveList, type LiveNode } from "../net/live_list.ts";
 
@@ -65,9 +65,9 @@ class Routed {
   node: LiveNode<Routed> | undefined;
   /** The per-IP count this connection holds (`--max-connections-per-ip`). */
   ipKey: string | undefined;
+  /** The backend that has the connection, once chosen, and its metric series. */
   entry: BackendEntry | undefined;
-  /** Handed to the backend: ends this connection (once). */
-  done: () => void = NOTHING;
+  em: EntryMetrics | undefined;
   ended = false;
 
   constructor(
@@ -299,10 +299,11 @@ export class TcpRouter {
     const live = r.preview.toConn();
     r.conn = live;
     r.entry = entry;
-    r.done = () => this.#end(r);
+    r.em = em;
+    const done = () => this.#end(r);
     const handler = entry.handler;
-    if (handler.startTcp !== undefined) return handler.startTcp(live, r.ctx, r.done);
-    handler.handleTcp!(live, r.ctx).then(r.done, (err) => this.#failed(r, err));
+    if (handler.startTcp !== undefined) return handler.startTcp(live, r.ctx, done);
+    handler.handleTcp!(live, r.ctx).then(done, (err) => this.#failed(r, err));
   }
 
   /** A step threw or rejected: logged once, and the connection ends with reason `error`. */
@@ -328,7 +329,7 @@ export class TcpRouter {
   #end(r: Routed): void {
     if (r.ended) return;
     r.ended = true;
-    const { ctx, entry } = r;
+    const { ctx, entry, em } = r;
     try {
       this.#open.delete(r.node!);
       if (r.ipKey !== undefined) {
@@ -336,9 +337,8 @@ export class TcpRouter {
         if (n <= 0) this.#perIp.delete(r.ipKey);
         else this.#perIp.set(r.ipKey, n);
       }
-      if (entry !== undefined) {
+      if (entry !== undefined && em !== undefined) {
         r.conn.close();
-        const em = entryMetrics(this.#metrics, entry);
         entry.active--;
         em.active.set(entry.active);
         em.closed(ctx.closeReason || "unknown").add();

@@ -73,6 +73,14 @@ function declined(): void {
   throw new Error("a declined splice called its onDone");
 }
 
+/** A preview of A' that has read `text` (sent by A) in one fill. */
+async function previewOf(rig: Rig, text: string): Promise<Preview> {
+  const preview = new Preview(rig.aS, 65536);
+  await send(rig.a, text);
+  assert.equal(await within(preview.fill(), 2000, "preview"), true);
+  return preview;
+}
+
 /** Resolves "pending" when `promise` has not settled after `ms`. */
 function stillPending(promise: Promise<unknown>, ms = 100): Promise<"settled" | "pending"> {
   return Promise.race([
@@ -678,9 +686,7 @@ function spliceRelay(makeAdapter: MakeAdapter): void {
     { timeout: 20_000 },
     async () => {
       await withRig(makeAdapter, async (rig) => {
-        const preview = new Preview(rig.aS, 65536);
-        await send(rig.a, "GET / HTTP/1.1\r\n");
-        assert.equal(await within(preview.fill(), 2000, "preview"), true);
+        const preview = await previewOf(rig, "GET / HTTP/1.1\r\n");
         assert.equal(decoder.decode(preview.bytes), "GET / HTTP/1.1\r\n");
         await send(rig.a, "Host: x\r\n"); // arrives before the hand-off, not read by the preview
         await sleep(100);
@@ -706,9 +712,7 @@ function spliceRelay(makeAdapter: MakeAdapter): void {
     { timeout: 20_000 },
     async () => {
       await withRig(makeAdapter, async (rig) => {
-        const preview = new Preview(rig.aS, 65536);
-        await send(rig.a, "preview|");
-        assert.equal(await within(preview.fill(), 2000, "preview"), true);
+        const preview = await previewOf(rig, "preview|");
         const replay = preview.toConn();
         const stats = spliceStats();
         const { promise, resolve } = Promise.withResolvers<void>();
@@ -753,9 +757,7 @@ function spliceRelay(makeAdapter: MakeAdapter): void {
     { timeout: 20_000 },
     async () => {
       await withRig(makeAdapter, async (rig) => {
-        const preview = new Preview(rig.aS, 65536);
-        await send(rig.a, "ab");
-        assert.equal(await within(preview.fill(), 2000, "preview"), true);
+        const preview = await previewOf(rig, "ab");
         const pending = preview.fill(); // nothing arrives yet
         const spy = spySplice(rig.aS);
         const relayed = relay(preview.toConn(), rig.b);
