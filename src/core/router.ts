@@ -4,7 +4,7 @@
  * @module
  */
 import type { ConnContext, ProbeInput, Verdict } from "./backend.ts";
-import { FillUntil, Preview } from "./preview.ts";
+import { Preview } from "./preview.ts";
 import type { BackendEntry, BackendTable } from "./registry.ts";
 import { decide } from "./select.ts";
 import { type Rate, RateLimiter } from "./rate_limit.ts";
@@ -15,7 +15,7 @@ import type { Strategy, StrategyContext } from "../strategies/types.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Counter, Histogram, Metrics } from "../metrics/metrics.ts";
 import { type EntryMetrics, entryMetrics } from "./entry_metrics.ts";
-import { type Deadlines, deadlinesFor } from "../net/deadlines.ts";
+import { type Deadlines, deadlinesFor, type Watched } from "../net/deadlines.ts";
 import { LiveList, type LiveNode } from "../net/live_list.ts";
 
 /** Options for {@linkcode TcpRouter}. */
@@ -68,6 +68,8 @@ class Routed {
   /** The backend that has the connection, once chosen, and its metric series. */
   entry: BackendEntry | undefined;
   em: EntryMetrics | undefined;
+  /** Set while the selection waits for more bytes. */
+  waiting: Waiting | undefined;
   ended = false;
 
   constructor(
@@ -87,6 +89,15 @@ class Routed {
 }
 
 const NOTHING = () => {};
+
+/** A selection waiting for more bytes: its round and its entry in the shared deadline list. */
+class Waiting {
+  readonly round: Round;
+  watched: Watched | undefined;
+  constructor(round: Round) {
+    this.round = round;
+  }
+}
 
 /** What one connection's selection keeps between probing rounds; it is the strategy's context too. */
 interface Round extends StrategyContext {
@@ -254,15 +265,7 @@ export class TcpRouter {
       if (!this.#admit(r)) return this.#end(r);
       return this.#negotiate(r, false, 0);
     }
-    const chosen = this.#select(r.preview, r.ctx, r.deadlineAt, r.started);
-    if (!(chosen instanceof Promise)) return this.#start(r, chosen);
-    chosen.then((entry) => {
-      try {
-        this.#start(r, entry);
-      } catch (err) {
-        this.#failed(r, err);
-      }
-    }, (err) => this.#failed(r, err));
+    this.#select(r);
   }
 
   /** The per-client limits; `false` when one refuses the connection (closed, reason recorded). */
@@ -332,6 +335,10 @@ export class TcpRouter {
     const { ctx, entry, em } = r;
     try {
       this.#open.delete(r.node!);
+      if (r.waiting !== undefined) {
+        this.#deadlines.done(r.waiting.watched!);
+        r.waiting = undefined;
+      }
       if (r.ipKey !== undefined) {
         const n = (this.#perIp.get(r.ipKey) ?? 1) - 1;
         if (n <= 0) this.#perIp.delete(r.ipKey);
@@ -377,39 +384,46 @@ export class TcpRouter {
   }
 
   /**
-   * Chooses the backend. The common case (the preview already decides: no matcher needs more bytes) is
-   * answered without a promise; otherwise the preview fills until a decision or the deadline.
+   * Chooses the backend, then starts it. The common case (the preview already decides: no matcher needs more
+   * bytes) is answered at once; otherwise {@linkcode TcpRouter.#fill} reads more and decides again, in
+   * callbacks, until a decision or the deadline.
    */
-  #select(
-    preview: Preview,
-    ctx: ConnContext,
-    deadlineAt: number,
-    started: number,
-  ): BackendEntry | null | Promise<BackendEntry | null> {
+  #select(r: Routed): void {
     // One table for the whole selection (`answers` is indexed by its entries), even across a reload.
-    const round: Round = { entries: this.#table.entries, answers: [], clientIp: ctx.client.ip };
-    const d = this.#decide(preview, ctx, round, false, started);
-    return d !== "more" ? d : this.#selectLater(preview, ctx, deadlineAt, started, round);
+    const round: Round = { entries: this.#table.entries, answers: [], clientIp: r.ctx.client.ip };
+    const d = this.#decide(r.preview, r.ctx, round, false, r.started);
+    if (d !== "more") return this.#start(r, d);
+    const waiting = new Waiting(round);
+    r.waiting = waiting;
+    // One shared timer for every connection's selection deadline, not a timer each.
+    waiting.watched = this.#deadlines.watchUntil(r.deadlineAt, () => this.#decideNow(r, true));
+    this.#fill(r, waiting);
   }
 
-  async #selectLater(
-    preview: Preview,
-    ctx: ConnContext,
-    deadlineAt: number,
-    started: number,
-    round: Round,
-  ): Promise<BackendEntry | null> {
-    // One shared timer for every connection's selection deadline, not a timer each.
-    const until = new FillUntil(preview);
-    const watched = this.#deadlines.watchUntil(deadlineAt, () => until.expire());
+  /** Waits for more bytes (or their end), then decides again. */
+  #fill(r: Routed, waiting: Waiting): void {
+    if (r.preview.exhausted) return this.#decideNow(r, false);
+    r.preview.fill().then(() => {
+      if (r.waiting === waiting) this.#decideNow(r, false);
+    }, (err) => this.#failed(r, err));
+  }
+
+  /**
+   * One more round of a waiting selection: starts the backend once decided, or reads more. At the deadline
+   * (`expired`) it decides with what it has; a fill still pending then is left to the backend's connection
+   * (see {@linkcode Preview.toConn}).
+   */
+  #decideNow(r: Routed, expired: boolean): void {
+    const waiting = r.waiting;
+    if (waiting === undefined || r.ended) return;
     try {
-      for (;;) {
-        await until.fill();
-        const d = this.#decide(preview, ctx, round, until.expired, started);
-        if (d !== "more") return d;
-      }
-    } finally {
-      this.#deadlines.done(watched);
+      const d = this.#decide(r.preview, r.ctx, waiting.round, expired, r.started);
+      if (d === "more") return this.#fill(r, waiting);
+      r.waiting = undefined;
+      this.#deadlines.done(waiting.watched!);
+      this.#start(r, d);
+    } catch (err) {
+      this.#failed(r, err);
     }
   }
 
@@ -476,13 +490,14 @@ export function baseProps(
   remote: NetAddr,
   type: "stream" | "dgram" = "stream",
 ): Map<string, string> {
-  return new Map([
-    ["socket.address-family", local.family === "ipv6" ? "internetworkv6" : "internetwork"],
-    ["socket.type", type],
-    ["socket.protocol-type", type === "stream" ? "tcp" : "udp"],
-    ["socket.local-ip", local.ip],
-    ["socket.local-port", String(local.port)],
-    ["socket.remote-ip", remote.ip],
-    ["socket.remote-port", String(remote.port)],
-  ]);
+  // `set` one by one: a Map built from an array of pairs goes through the iterator protocol, per connection.
+  const props = new Map<string, string>();
+  props.set("socket.address-family", local.family === "ipv6" ? "internetworkv6" : "internetwork");
+  props.set("socket.type", type);
+  props.set("socket.protocol-type", type === "stream" ? "tcp" : "udp");
+  props.set("socket.local-ip", local.ip);
+  props.set("socket.local-port", String(local.port));
+  props.set("socket.remote-ip", remote.ip);
+  props.set("socket.remote-port", String(remote.port));
+  return props;
 }
