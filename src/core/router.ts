@@ -90,6 +90,22 @@ class Routed {
 
 const NOTHING = () => {};
 
+/** What one probing round shows the matchers: a class, so each round makes one object and no closure. */
+class Probe implements ProbeInput {
+  readonly bytes: Uint8Array;
+  readonly final: boolean;
+  readonly #ctx: ConnContext;
+  constructor(bytes: Uint8Array, ctx: ConnContext, final: boolean) {
+    this.bytes = bytes;
+    this.#ctx = ctx;
+    this.final = final;
+  }
+  /** Built only when a matcher or detector asks (see {@linkcode RoutedContext.props}). */
+  get props(): ReadonlyMap<string, string> {
+    return this.#ctx.props;
+  }
+}
+
 /** A selection waiting for more bytes: its round and its entry in the shared deadline list. */
 class Waiting {
   readonly round: Round;
@@ -436,13 +452,7 @@ export class TcpRouter {
     started: number,
   ): BackendEntry | null | "more" {
     const { entries, answers } = round;
-    const input: ProbeInput = {
-      bytes: preview.bytes,
-      get props() {
-        return ctx.props; // built only when a matcher or detector asks
-      },
-      final: timedOut || preview.exhausted,
-    };
+    const input = new Probe(preview.bytes, ctx, timedOut || preview.exhausted);
     const d = decide(entries, input, this.#strategy, round, answers);
     if (d === "more") return d;
     const ms = Date.now() - started;

@@ -35,19 +35,10 @@ export function decide<E extends Selectable>(
   ctx: StrategyContext,
   answers: (Verdict | undefined)[],
 ): E | null | "more" {
-  const ask = (i: number): Verdict => {
-    let v = answers[i];
-    if (v === undefined || v === "more") {
-      v = entries[i].probe(input);
-      if (v === "more" && input.final) v = "no";
-      answers[i] = v;
-    }
-    return v;
-  };
   if (!strategy.tiered) {
     for (let i = 0; i < entries.length; i++) {
       if (!entries[i].routable) continue;
-      const v = ask(i);
+      const v = ask(entries, input, answers, i);
       if (v === "match") return entries[i];
       if (v === "more") return "more";
     }
@@ -59,7 +50,7 @@ export function decide<E extends Selectable>(
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];
     if (!e.routable) continue;
-    const v = ask(i);
+    const v = ask(entries, input, answers, i);
     const rank = RANK[e.tier];
     if (v === "match") {
       if (rank < best) {
@@ -75,4 +66,20 @@ export function decide<E extends Selectable>(
   if (undecided !== Infinity && undecided <= best) return "more";
   if (matches.length === 0) return null;
   return best === RANK.fallback ? matches[0] : strategy.pick(matches, ctx);
+}
+
+/** The `i`th entry's answer: asked again only while it wanted more bytes, and "no" once nothing more comes. */
+function ask(
+  entries: readonly Selectable[],
+  input: ProbeInput,
+  answers: (Verdict | undefined)[],
+  i: number,
+): Verdict {
+  let v = answers[i];
+  if (v === undefined || v === "more") {
+    v = entries[i].probe(input);
+    if (v === "more" && input.final) v = "no";
+    answers[i] = v;
+  }
+  return v;
 }
