@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Conn, spliceStats } from "../net/types.ts";
+import type { Conn, SpliceStats } from "../net/types.ts";
 import type { ConnContext } from "./backend.ts";
 
 /** Options for {@linkcode relay}. */
@@ -31,12 +31,6 @@ export interface RelayResult {
   reason: string;
 }
 
-interface Pump {
-  bytes: number;
-  chunks: number;
-  done: boolean;
-}
-
 /**
  * Relays until both directions end. Never rejects; both connections are closed when it resolves.
  * {@linkcode startRelay} is the same relay with a callback at its end instead of a promise.
@@ -60,82 +54,109 @@ export function startRelay(
   options: RelayOptions,
   onEnd: (result: RelayResult) => void,
 ): void {
-  const up: Pump = { bytes: 0, chunks: 0, done: false };
-  const down: Pump = { bytes: 0, chunks: 0, done: false };
-  const stats = spliceStats();
-  let reason = "";
-  let firstEnd = "";
-  const closeBoth = (why: string) => {
-    if (!reason) reason = why;
-    client.close();
-    upstream.close();
-  };
+  new Relay(client, upstream, onEnd).start(options);
+}
 
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const idle = options.idleTimeout;
-  if (idle && idle > 0) {
-    // Sample the chunk counters instead of re-arming a timer per chunk (hot path stays plain).
+/**
+ * One relay: its own {@linkcode SpliceStats} (so a spliced relay is this one object and two callbacks), and
+ * the pumps' counters when it does not splice.
+ */
+class Relay implements SpliceStats {
+  aToB = 0;
+  bToA = 0;
+  chunks = 0;
+  firstEnd: "" | "a" | "b" = "";
+  failed = false;
+  readonly #client: Conn;
+  readonly #upstream: Conn;
+  readonly #onEnd: (result: RelayResult) => void;
+  /** Why both sides were closed (`idle`, `aborted`, `error`), or "" while the relay runs its course. */
+  #reason = "";
+  /** Who ended first: `client`, `upstream` or `error`. */
+  #side = "";
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #unlisten: (() => void) | undefined;
+
+  constructor(client: Conn, upstream: Conn, onEnd: (result: RelayResult) => void) {
+    this.#client = client;
+    this.#upstream = upstream;
+    this.#onEnd = onEnd;
+  }
+
+  start(options: RelayOptions): void {
+    const idle = options.idleTimeout;
+    if (idle && idle > 0) this.#watchIdle(idle);
+    const onAbort = () => this.#closeBoth("aborted");
+    const context = options.context;
+    if (context?.onAbort !== undefined) this.#unlisten = context.onAbort(onAbort);
+    else if (options.signal !== undefined || context !== undefined) {
+      const signal = options.signal ?? context!.signal;
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#unlisten = () => signal.removeEventListener("abort", onAbort);
+      if (signal.aborted) onAbort();
+    }
+    const client = this.#client;
+    if (this.#reason === "" && client.splice?.(this.#upstream, this, undefined, () => this.#spliceEnded())) {
+      return;
+    }
+    // Neither pump rejects.
+    Promise.all([this.#pump(client, this.#upstream, true), this.#pump(this.#upstream, client, false)]).then(
+      () => this.#finish(),
+    );
+  }
+
+  /** Samples the chunk counter instead of re-arming a timer per chunk (the hot path stays plain). */
+  #watchIdle(idle: number): void {
     const tick = Math.max(10, Math.floor(idle / 4));
     let lastSeen = -1;
     let quietSince = Date.now();
     const check = () => {
-      const seen = up.chunks + down.chunks + stats.chunks;
       const now = Date.now();
-      if (seen !== lastSeen) {
-        lastSeen = seen;
+      if (this.chunks !== lastSeen) {
+        lastSeen = this.chunks;
         quietSince = now;
       } else if (now - quietSince >= idle) {
-        closeBoth("idle");
+        this.#closeBoth("idle");
         return;
       }
-      timer = setTimeout(check, tick);
+      this.#timer = setTimeout(check, tick);
     };
-    timer = setTimeout(check, tick);
-  }
-  const onAbort = () => closeBoth("aborted");
-  let unlisten: (() => void) | undefined;
-  const context = options.context;
-  if (context?.onAbort !== undefined) unlisten = context.onAbort(onAbort);
-  else if (options.signal !== undefined || context !== undefined) {
-    const signal = options.signal ?? context!.signal;
-    signal.addEventListener("abort", onAbort, { once: true });
-    unlisten = () => signal.removeEventListener("abort", onAbort);
-    if (signal.aborted) onAbort();
+    this.#timer = setTimeout(check, tick);
   }
 
-  const finish = () => {
-    if (timer !== undefined) clearTimeout(timer);
-    unlisten?.();
-    closeBoth(firstEnd || "error");
-    onEnd({ clientToUpstream: up.bytes, upstreamToClient: down.bytes, reason });
-  };
-  const spliceEnded = () => {
-    if (stats.failed) firstEnd = "error";
-    else if (stats.firstEnd !== "") firstEnd = stats.firstEnd === "a" ? "client" : "upstream";
-    up.bytes = stats.aToB;
-    down.bytes = stats.bToA;
-    finish();
-  };
-  if (
-    reason === "" && client.splice !== undefined && client.splice(upstream, stats, undefined, spliceEnded)
-  ) return;
-  const pump = async (src: Conn, dst: Conn, state: Pump, side: string) => {
+  #closeBoth(why: string): void {
+    if (!this.#reason) this.#reason = why;
+    this.#client.close();
+    this.#upstream.close();
+  }
+
+  async #pump(src: Conn, dst: Conn, toUpstream: boolean): Promise<void> {
     try {
       for (;;) {
         const chunk = await src.read();
         if (chunk === null) break;
-        state.chunks++;
-        state.bytes += chunk.length;
+        this.chunks++;
+        if (toUpstream) this.aToB += chunk.length;
+        else this.bToA += chunk.length;
         await dst.write(chunk);
       }
-      state.done = true;
-      if (!firstEnd) firstEnd = side;
+      if (!this.#side) this.#side = toUpstream ? "client" : "upstream";
       await dst.closeWrite();
     } catch {
-      state.done = true;
-      closeBoth(reason || "error");
+      this.#closeBoth(this.#reason || "error");
     }
-  };
-  // Neither pump rejects.
-  Promise.all([pump(client, upstream, up, "client"), pump(upstream, client, down, "upstream")]).then(finish);
+  }
+
+  #spliceEnded(): void {
+    if (this.failed) this.#side = "error";
+    else if (this.firstEnd !== "") this.#side = this.firstEnd === "a" ? "client" : "upstream";
+    this.#finish();
+  }
+
+  #finish(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#unlisten?.();
+    this.#closeBoth(this.#side || "error");
+    this.#onEnd({ clientToUpstream: this.aToB, upstreamToClient: this.bToA, reason: this.#reason });
+  }
 }

@@ -157,7 +157,7 @@ class ConnectAttempt implements Opener {
   constructor(hostname: string, port: number) {
     this.#hostname = hostname;
     this.#port = port;
-    if (IP_LITERAL.test(hostname)) this.#remote = netAddr(hostname, port);
+    this.#remote = literalTarget(hostname, port);
     this.promise = new Promise<Conn>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -225,6 +225,18 @@ function isWildcard(ip: string): boolean {
 }
 
 const IP_LITERAL = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[\da-fA-F:.]*:[\da-fA-F:.]*)$/;
+
+/** The last target asked for, kept because a backend connects to the same one again and again. */
+let lastTarget: { hostname: string; port: number; addr: NetAddr | undefined } | undefined;
+
+/** The address of a target given as an IP literal (`undefined` for a host name). */
+function literalTarget(hostname: string, port: number): NetAddr | undefined {
+  const last = lastTarget;
+  if (last !== undefined && last.hostname === hostname && last.port === port) return last.addr;
+  const addr = IP_LITERAL.test(hostname) ? netAddr(hostname, port) : undefined;
+  lastTarget = { hostname, port, addr };
+  return addr;
+}
 
 /**
  * Connects; an abort rejects at once with `signal.reason`, a timeout with code `ETIMEDOUT`, and the socket
