@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Conn, NetAddr, SpliceStats } from "../net/types.ts";
+import type { ChunkReader, Conn, NetAddr, SpliceStats } from "../net/types.ts";
 
 const INITIAL = 4096;
 /** The buffer of a preview that holds nothing (shared: one less allocation per connection). */
@@ -17,7 +17,7 @@ const EMPTY = new Uint8Array(0);
  * (deadline), the replaying connection from {@linkcode Preview.toConn} waits for that same read, so no byte is
  * lost or reordered.
  */
-export class Preview {
+export class Preview implements ChunkReader {
   #conn: Conn;
   #buf: Uint8Array = EMPTY;
   #len = 0;
@@ -25,6 +25,10 @@ export class Preview {
   #eof = false;
   #error: unknown = undefined;
   #pending: Promise<boolean> | null = null;
+  /** A read by `Conn.readThen` is in flight (see {@linkcode Preview.fillThen}), with whom to tell. */
+  #then: (() => void) | null = null;
+  /** The promise of {@linkcode Preview.fill} called while such a read is in flight. */
+  #waiter: PromiseWithResolvers<boolean> | null = null;
   #handedOff = false;
 
   /**
@@ -63,7 +67,7 @@ export class Preview {
 
   /** True when a read is in flight. */
   get pending(): boolean {
-    return this.#pending !== null;
+    return this.#pending !== null || this.#then !== null;
   }
 
   /**
@@ -72,6 +76,7 @@ export class Preview {
    */
   fill(): Promise<boolean> {
     if (this.#pending) return this.#pending;
+    if (this.#then !== null) return (this.#waiter ??= Promise.withResolvers<boolean>()).promise;
     if (this.exhausted) return Promise.resolve(false);
     const p = this.#conn.read().then(
       (chunk) => {
@@ -94,6 +99,52 @@ export class Preview {
     return p;
   }
 
+  /**
+   * {@linkcode Preview.fill} with a callback: `then` is called once the read settled (bytes added, the end, an
+   * error) or at once when nothing is left to read. Over a connection with `Conn.readThen` (a Bun socket) no
+   * promise is involved: `then` runs inside the socket's data callback, so the router can decide and connect
+   * upstream there. `then` must not throw.
+   */
+  fillThen(then: () => void): void {
+    if (this.pending) {
+      this.fill().then(then);
+      return;
+    }
+    if (this.exhausted) return then();
+    const conn = this.#conn;
+    if (conn.readThen === undefined) {
+      this.fill().then(then);
+      return;
+    }
+    this.#then = then;
+    conn.readThen(this);
+  }
+
+  /** @internal The chunk a {@linkcode Preview.fillThen} read got (`null`: the end). */
+  chunk(chunk: Uint8Array | null): void {
+    if (chunk === null) this.#eof = true;
+    else this.#append(chunk);
+    this.#settled(chunk !== null);
+  }
+
+  /** @internal The error a {@linkcode Preview.fillThen} read got. */
+  failed(error: unknown): void {
+    this.#eof = true;
+    this.#error = error;
+    this.#settled(false);
+  }
+
+  #settled(added: boolean): void {
+    const then = this.#then!;
+    this.#then = null;
+    const waiter = this.#waiter;
+    if (waiter !== null) {
+      this.#waiter = null;
+      waiter.resolve(added);
+    }
+    then();
+  }
+
   /** Drops the first `n` buffered bytes (a negotiator stripping a header it has parsed). */
   consume(n: number): void {
     if (n <= 0) return;
@@ -114,7 +165,7 @@ export class Preview {
 
   /** @internal used by ReplayConn */
   async takeBuffered(): Promise<Uint8Array | null | undefined> {
-    if (this.#pending) await this.#pending;
+    if (this.pending) await this.fill();
     if (this.#len > 0) {
       const out = this.#buf.subarray(0, this.#len);
       this.#len = 0;
@@ -135,7 +186,7 @@ export class Preview {
    * no read error to report), else `undefined`. Call {@linkcode Preview.dropBuffered} once they are taken.
    */
   peekBuffered(): Uint8Array | undefined {
-    if (this.#pending !== null || this.#error !== undefined) return undefined;
+    if (this.pending || this.#error !== undefined) return undefined;
     return this.#buf.subarray(0, this.#len);
   }
 

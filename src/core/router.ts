@@ -416,12 +416,14 @@ export class TcpRouter {
     this.#fill(r, waiting);
   }
 
-  /** Waits for more bytes (or their end), then decides again. */
+  /**
+   * Waits for more bytes (or their end), then decides again. On Bun that is inside the socket's data callback
+   * (see {@linkcode Preview.fillThen}), with no promise between the first bytes and the upstream connect.
+   */
   #fill(r: Routed, waiting: Waiting): void {
-    if (r.preview.exhausted) return this.#decideNow(r, false);
-    r.preview.fill().then(() => {
+    r.preview.fillThen(() => {
       if (r.waiting === waiting) this.#decideNow(r, false);
-    }, (err) => this.#failed(r, err));
+    });
   }
 
   /**

@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { ChunkReader } from "./types.ts";
+
 /** What the queue holds back: a socket (its own `pause`/`resume`) or any object with the two methods. */
 export interface Pausable {
   /** Stop delivering chunks. */
@@ -20,6 +22,8 @@ export class ChunkQueue {
   #bytes = 0;
   #held = false;
   #reader: PromiseWithResolvers<Uint8Array | null> | null = null;
+  /** A waiting callback reader (see `Conn.readThen`); at most one of it and `#reader` is set. */
+  #callback: ChunkReader | null = null;
   #high: number;
   #low: number;
   #source: Pausable;
@@ -38,11 +42,20 @@ export class ChunkQueue {
 
   /** True when a reader waits for the next chunk. */
   get waiting(): boolean {
-    return this.#reader !== null;
+    return this.#reader !== null || this.#callback !== null;
   }
 
-  /** A chunk arrived: it goes to the waiting reader, or is queued (holding the source at high water). */
+  /**
+   * A chunk arrived: it goes to the waiting reader (a callback reader gets it at once, inside the source's
+   * own callback), or is queued (holding the source at high water).
+   */
   push(chunk: Uint8Array): void {
+    const callback = this.#callback;
+    if (callback !== null) {
+      this.#callback = null;
+      callback.chunk(chunk);
+      return;
+    }
     const reader = this.#reader;
     if (reader !== null) {
       this.#reader = null;
@@ -75,8 +88,23 @@ export class ChunkQueue {
     return this.#reader.promise;
   }
 
-  /** Settles a waiting reader with `null` (end of stream); returns whether one waited. */
+  /** Like {@linkcode ChunkQueue.wait}, for a callback reader (see `Conn.readThen`). */
+  waitWith(reader: ChunkReader): void {
+    this.#callback = reader;
+  }
+
+  /**
+   * Settles a waiting reader with `null` (end of stream); returns whether one waited. A callback reader hears
+   * of it in a microtask, as a promise's would: this runs inside `close()` too, whose caller must not be
+   * re-entered.
+   */
   end(): boolean {
+    const callback = this.#callback;
+    if (callback !== null) {
+      this.#callback = null;
+      queueMicrotask(() => callback.chunk(null));
+      return true;
+    }
     const reader = this.#reader;
     if (reader === null) return false;
     this.#reader = null;
@@ -84,8 +112,14 @@ export class ChunkQueue {
     return true;
   }
 
-  /** Rejects a waiting reader; returns whether one waited. */
+  /** Rejects a waiting reader (a callback reader in a microtask, as for `end`); returns whether one waited. */
   fail(error: Error): boolean {
+    const callback = this.#callback;
+    if (callback !== null) {
+      this.#callback = null;
+      queueMicrotask(() => callback.failed(error));
+      return true;
+    }
     const reader = this.#reader;
     if (reader === null) return false;
     this.#reader = null;

@@ -65,6 +65,22 @@ export interface Conn {
    * a promise, so that the end of a connection costs no promise reaction (see `bench/README.md`).
    */
   splice?(other: Conn, stats: SpliceStats, head: Uint8Array | undefined, onDone: () => void): boolean;
+  /**
+   * Optional callback form of `read()`, for a caller that decides on the first bytes (the router's preview):
+   * the next chunk goes to `reader.chunk` (`null` at the end of stream or after `close()`), a read error to
+   * `reader.failed`, exactly once. The call is synchronous when the outcome is known already (a queued chunk,
+   * the end, an error), otherwise it comes from the runtime's own data callback, with no promise in between;
+   * so the reader must not throw. Not to be mixed with a pending `read()`.
+   */
+  readThen?(reader: ChunkReader): void;
+}
+
+/** Gets the outcome of one {@linkcode Conn.readThen}. */
+export interface ChunkReader {
+  /** The next chunk, or `null` at the end of stream. */
+  chunk(chunk: Uint8Array | null): void;
+  /** The read failed (the same error `read()` would reject with). */
+  failed(error: unknown): void;
 }
 
 /** What a running splice reports (updated as it runs, read by the relay's idle check and for its result). */

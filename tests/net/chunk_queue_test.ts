@@ -33,4 +33,31 @@ describe("ChunkQueue", () => {
     await assert.rejects(third, /reset/);
     assert.equal(q.end(), false);
   });
+
+  test("ChunkQueue gives a callback reader a pushed chunk at once, and its end or error in a microtask", async () => {
+    const q = new ChunkQueue(10, 4, { pause() {}, resume() {} });
+    const got: string[] = [];
+    const reader = {
+      chunk: (c: Uint8Array | null) => got.push(c === null ? "end" : `chunk ${c.length}`),
+      failed: (e: unknown) => got.push(`failed ${(e as Error).message}`),
+    };
+    q.waitWith(reader);
+    assert.equal(q.waiting, true);
+    q.push(new Uint8Array(3));
+    assert.deepEqual(got, ["chunk 3"], "inside push(): no promise in between");
+    assert.equal(q.waiting, false);
+    q.push(new Uint8Array(2));
+    assert.deepEqual(got, ["chunk 3"], "no reader: queued");
+    assert.equal(q.shift()?.length, 2);
+    q.waitWith(reader);
+    assert.equal(q.end(), true);
+    assert.deepEqual(got, ["chunk 3"], "end() does not call back inside itself (it runs inside close())");
+    await Promise.resolve();
+    assert.deepEqual(got, ["chunk 3", "end"]);
+    q.waitWith(reader);
+    assert.equal(q.fail(new Error("reset")), true);
+    await Promise.resolve();
+    assert.deepEqual(got, ["chunk 3", "end", "failed reset"]);
+    assert.equal(q.end(), false, "each reader hears once");
+  });
 });

@@ -136,6 +136,64 @@ function tcpBasics(makeAdapter: MakeAdapter): void {
     }
   });
 
+  test(
+    "readThen() gives a queued chunk at once, the next from the data callback, and the end after close()",
+    {
+      timeout: 10_000,
+    },
+    async (t) => {
+      const net = await makeAdapter();
+      const listener = await net.listenTcp({ hostname: "127.0.0.1", port: 0 });
+      const [client, server] = await connectPair(net, listener);
+      try {
+        if (server.readThen === undefined) {
+          t.skip("this adapter reads by promise only");
+          return;
+        }
+        const got: string[] = [];
+        let settled = Promise.withResolvers<void>();
+        const reader = {
+          chunk(c: Uint8Array | null) {
+            got.push(c === null ? "end" : decoder.decode(c));
+            settled.resolve();
+          },
+          failed(e: unknown) {
+            got.push(`failed ${(e as Error).message}`);
+            settled.resolve();
+          },
+        };
+        await client.write(encoder.encode("queued"));
+        await sleep(50); // the chunk is in the connection's queue before anyone reads
+        server.readThen(reader);
+        assert.deepEqual(got, ["queued"], "a queued chunk is given inside the call");
+
+        settled = Promise.withResolvers<void>();
+        server.readThen(reader);
+        assert.deepEqual(got, ["queued"], "nothing queued: the reader waits");
+        await client.write(encoder.encode("live"));
+        await within(settled.promise, 2000, "the next chunk");
+        assert.deepEqual(got, ["queued", "live"]);
+
+        // The stream goes on by promise, byte for byte, after the callback reads.
+        await client.write(encoder.encode("then by read()"));
+        assert.equal(decoder.decode(await within(readExactly(server, 14), 2000, "read()")), "then by read()");
+
+        settled = Promise.withResolvers<void>();
+        server.readThen(reader);
+        server.close();
+        assert.deepEqual(got, ["queued", "live"], "close() does not call the reader back inside itself");
+        await within(settled.promise, 2000, "the end after close()");
+        assert.deepEqual(got, ["queued", "live", "end"]);
+        server.readThen(reader);
+        assert.deepEqual(got, ["queued", "live", "end", "end"], "closed: the end at once");
+      } finally {
+        client.close();
+        server.close();
+        listener.close();
+      }
+    },
+  );
+
   test("serve() hands over the connections queued before it, then each new one as it opens", {
     timeout: 10_000,
   }, async (t) => {

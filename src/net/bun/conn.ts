@@ -4,7 +4,7 @@
  * @module
  */
 import type { BunSocket } from "./bun_types.d.ts";
-import { type Conn, formatAddr, type NetAddr, type SpliceStats } from "../types.ts";
+import { type ChunkReader, type Conn, formatAddr, type NetAddr, type SpliceStats } from "../types.ts";
 import { errorCode, type NetError, netError } from "../errors.ts";
 import { ClosedOnce } from "../closed_once.ts";
 import { ChunkQueue } from "../chunk_queue.ts";
@@ -77,6 +77,23 @@ export class BunConn extends ClosedOnce implements Conn {
     }
     if (this.#eof) return Promise.resolve(null);
     return this.#queue.wait();
+  }
+
+  /**
+   * {@linkcode BunConn.read} with a callback: a queued chunk, the end or a read error is given at once, the
+   * next chunk from the `data` callback itself (see `Conn.readThen`).
+   */
+  readThen(reader: ChunkReader): void {
+    if (this.#isClosed) return reader.chunk(null);
+    const chunk = this.#queue.shift();
+    if (chunk !== undefined) return reader.chunk(chunk);
+    if (this.#readError !== null) {
+      const error = this.#readError;
+      this.#readError = null;
+      return reader.failed(error);
+    }
+    if (this.#eof) return reader.chunk(null);
+    this.#queue.waitWith(reader);
   }
 
   /** Writes what the kernel takes now and the rest on `drain`; resolves once all of it is written. */
