@@ -68,8 +68,9 @@ class Routed {
   /** The backend that has the connection, once chosen, and its metric series. */
   entry: BackendEntry | undefined;
   em: EntryMetrics | undefined;
-  /** Set while the selection waits for more bytes. */
-  waiting: Waiting | undefined;
+  /** Set while the selection waits for more bytes: its round, and its entry in the shared deadline list. */
+  round: Round | undefined;
+  watched: Watched | undefined;
   ended = false;
 
   constructor(
@@ -103,15 +104,6 @@ class Probe implements ProbeInput {
   /** Built only when a matcher or detector asks (see {@linkcode RoutedContext.props}). */
   get props(): ReadonlyMap<string, string> {
     return this.#ctx.props;
-  }
-}
-
-/** A selection waiting for more bytes: its round and its entry in the shared deadline list. */
-class Waiting {
-  readonly round: Round;
-  watched: Watched | undefined;
-  constructor(round: Round) {
-    this.round = round;
   }
 }
 
@@ -351,9 +343,9 @@ export class TcpRouter {
     const { ctx, entry, em } = r;
     try {
       this.#open.delete(r.node!);
-      if (r.waiting !== undefined) {
-        this.#deadlines.done(r.waiting.watched!);
-        r.waiting = undefined;
+      if (r.round !== undefined) {
+        this.#deadlines.done(r.watched!);
+        r.round = undefined;
       }
       if (r.ipKey !== undefined) {
         const n = (this.#perIp.get(r.ipKey) ?? 1) - 1;
@@ -409,21 +401,18 @@ export class TcpRouter {
     const round: Round = { entries: this.#table.entries, answers: [], clientIp: r.ctx.client.ip };
     const d = this.#decide(r.preview, r.ctx, round, false, r.started);
     if (d !== "more") return this.#start(r, d);
-    const waiting = new Waiting(round);
-    r.waiting = waiting;
+    r.round = round;
     // One shared timer for every connection's selection deadline, not a timer each.
-    waiting.watched = this.#deadlines.watchUntil(r.deadlineAt, () => this.#decideNow(r, true));
-    this.#fill(r, waiting);
+    r.watched = this.#deadlines.watchUntil(r.deadlineAt, () => this.#decideNow(r, true));
+    this.#fill(r);
   }
 
   /**
    * Waits for more bytes (or their end), then decides again. On Bun that is inside the socket's data callback
    * (see {@linkcode Preview.fillThen}), with no promise between the first bytes and the upstream connect.
    */
-  #fill(r: Routed, waiting: Waiting): void {
-    r.preview.fillThen(() => {
-      if (r.waiting === waiting) this.#decideNow(r, false);
-    });
+  #fill(r: Routed): void {
+    r.preview.fillThen(() => this.#decideNow(r, false));
   }
 
   /**
@@ -432,13 +421,13 @@ export class TcpRouter {
    * (see {@linkcode Preview.toConn}).
    */
   #decideNow(r: Routed, expired: boolean): void {
-    const waiting = r.waiting;
-    if (waiting === undefined || r.ended) return;
+    const round = r.round;
+    if (round === undefined || r.ended) return; // decided already (at the deadline), or ended
     try {
-      const d = this.#decide(r.preview, r.ctx, waiting.round, expired, r.started);
-      if (d === "more") return this.#fill(r, waiting);
-      r.waiting = undefined;
-      this.#deadlines.done(waiting.watched!);
+      const d = this.#decide(r.preview, r.ctx, round, expired, r.started);
+      if (d === "more") return this.#fill(r);
+      r.round = undefined;
+      this.#deadlines.done(r.watched!);
       this.#start(r, d);
     } catch (err) {
       this.#failed(r, err);
