@@ -67,16 +67,9 @@ export class BunConn extends ClosedOnce implements Conn {
 
   /** Resolves with the next queued chunk, `null` at end of stream or after `close()`. */
   read(): Promise<Uint8Array | null> {
-    if (this.#isClosed) return Promise.resolve(null);
-    const chunk = this.#queue.shift();
-    if (chunk !== undefined) return Promise.resolve(chunk);
-    if (this.#readError !== null) {
-      const error = this.#readError;
-      this.#readError = null;
-      return Promise.reject(error);
-    }
-    if (this.#eof) return Promise.resolve(null);
-    return this.#queue.wait();
+    const now = this.#readNow();
+    if (now === undefined) return this.#queue.wait();
+    return now instanceof Error ? Promise.reject(now) : Promise.resolve(now);
   }
 
   /**
@@ -84,16 +77,23 @@ export class BunConn extends ClosedOnce implements Conn {
    * next chunk from the `data` callback itself (see `Conn.readThen`).
    */
   readThen(reader: ChunkReader): void {
-    if (this.#isClosed) return reader.chunk(null);
+    const now = this.#readNow();
+    if (now === undefined) this.#queue.waitWith(reader);
+    else if (now instanceof Error) reader.failed(now);
+    else reader.chunk(now);
+  }
+
+  /** What a read gets without waiting: a queued chunk, `null` (the end), the read error, or `undefined`. */
+  #readNow(): Uint8Array | null | NetError | undefined {
+    if (this.#isClosed) return null;
     const chunk = this.#queue.shift();
-    if (chunk !== undefined) return reader.chunk(chunk);
-    if (this.#readError !== null) {
-      const error = this.#readError;
+    if (chunk !== undefined) return chunk;
+    const error = this.#readError;
+    if (error !== null) {
       this.#readError = null;
-      return reader.failed(error);
+      return error;
     }
-    if (this.#eof) return reader.chunk(null);
-    this.#queue.waitWith(reader);
+    return this.#eof ? null : undefined;
   }
 
   /** Writes what the kernel takes now and the rest on `drain`; resolves once all of it is written. */
