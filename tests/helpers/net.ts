@@ -160,10 +160,25 @@ export async function startMux(
   );
   let port = 0;
   let udpPort = 0;
-  for (const t of options.transports ?? ["tcp"]) {
-    const l = await app.listeners.open({ transport: t, hostname: "127.0.0.1", port: t === "udp" ? port : 0 });
-    if (t === "tcp") port = l.addr.port;
-    else udpPort = l.addr.port;
+  // UDP binds the TCP listener's port number, which another socket may hold for UDP: then try another.
+  for (let attempt = 1;; attempt++) {
+    const opened: number[] = [];
+    try {
+      for (const t of options.transports ?? ["tcp"]) {
+        const l = await app.listeners.open({
+          transport: t,
+          hostname: "127.0.0.1",
+          port: t === "udp" ? port : 0,
+        });
+        opened.push(l.id);
+        if (t === "tcp") port = l.addr.port;
+        else udpPort = l.addr.port;
+      }
+      break;
+    } catch (err) {
+      for (const id of opened) app.listeners.close(id);
+      if (attempt >= 5 || !/address already in use/.test(String((err as Error)?.message))) throw err;
+    }
   }
   return { app, port, udpPort, logs: sink.lines, metrics, logger, stop: () => app.stop(500) };
 }
