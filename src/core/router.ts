@@ -399,7 +399,7 @@ export class TcpRouter {
   #select(r: Routed): void {
     // One table for the whole selection (`answers` is indexed by its entries), even across a reload.
     const round: Round = { entries: this.#table.entries, answers: [], clientIp: r.ctx.client.ip };
-    const d = this.#decide(r.preview, r.ctx, round, false, r.started);
+    const d = this.#decide(r, round, false);
     if (d !== "more") return this.#start(r, d);
     r.round = round;
     // One shared timer for every connection's selection deadline, not a timer each.
@@ -424,7 +424,7 @@ export class TcpRouter {
     const round = r.round;
     if (round === undefined || r.ended) return; // decided already (at the deadline), or ended
     try {
-      const d = this.#decide(r.preview, r.ctx, round, expired, r.started);
+      const d = this.#decide(r, round, expired);
       if (d === "more") return this.#fill(r);
       r.round = undefined;
       this.#deadlines.done(r.watched!);
@@ -435,13 +435,8 @@ export class TcpRouter {
   }
 
   /** One round of probing; records the selection time and logs the decision once made. */
-  #decide(
-    preview: Preview,
-    ctx: ConnContext,
-    round: Round,
-    timedOut: boolean,
-    started: number,
-  ): BackendEntry | null | "more" {
+  #decide(r: Routed, round: Round, timedOut: boolean): BackendEntry | null | "more" {
+    const { preview, ctx, started } = r;
     const { entries, answers } = round;
     const input = new Probe(preview.bytes, ctx, timedOut || preview.exhausted);
     const d = decide(entries, input, this.#strategy, round, answers);

@@ -3,6 +3,7 @@
  * backend was chosen), clients, and an in-process pmmux on the running runtime's adapter.
  */
 import { runtimeAdapter } from "../../src/net/mod.ts";
+import { errorCode } from "../../src/net/errors.ts";
 import type { Conn, NetAdapter, TcpListener } from "../../src/net/types.ts";
 import { App, type AppOptions } from "../../src/app.ts";
 import { createLogger, type Logger, memorySink } from "../../src/logging/logger.ts";
@@ -177,7 +178,7 @@ export async function startMux(
       break;
     } catch (err) {
       for (const id of opened) app.listeners.close(id);
-      if (attempt >= 5 || !/address already in use/.test(String((err as Error)?.message))) throw err;
+      if (attempt >= 5 || errorCode((err as Error).cause) !== "EADDRINUSE") throw err;
     }
   }
   return { app, port, udpPort, logs: sink.lines, metrics, logger, stop: () => app.stop(500) };
