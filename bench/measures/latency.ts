@@ -62,8 +62,9 @@ export const latency: Measure = {
       { transport: "tcp", target: upstreamPort(env, "http") },
       async (r) => {
         // The warm-up is the measured load itself: the same paced connections. A warm-up with fewer
-        // connections leaves the opening of these hundreds (and what a process first does at that
-        // concurrency) inside the measured run, where it dominated pmmux-deno's p99 (README, "Latency").
+        // connections leaves the process's first meeting with these hundreds inside the measured run; with
+        // 32 unpaced ones, pmmux-deno's p99 was worse than the minimal loop's in 9 of 10 rounds (README,
+        // "The latency warm-up").
         const warmFailed = await httpWarmup(r.port);
         const paced = { port: r.port, connections, pauseMs: PAUSE_MS };
         if (env.budget.warmupSeconds > 0) await runWrk(env, { ...paced, seconds: env.budget.warmupSeconds });
