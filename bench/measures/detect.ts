@@ -33,8 +33,8 @@ export const detectCost: Measure = {
       started.push(byPort);
       const detect = await contender.start(env, { transport: "tcp", target, routing: "detect" });
       started.push(detect);
-      await wrkWarmup(env, byPort.port, true);
-      await wrkWarmup(env, detect.port, true);
+      await wrkWarmup(env, { port: byPort.port, connections: WRK_CONNECTIONS, close: true });
+      await wrkWarmup(env, { port: detect.port, connections: WRK_CONNECTIONS, close: true });
       const seconds = Math.max(1, Math.floor(env.budget.wrkSeconds * 2 / 3));
       const sums = { port: 0, detect: 0 };
       // CPU µs spent and requests served by each configuration, over its two runs.

@@ -8,7 +8,7 @@ import { httpWarmup } from "../clients.ts";
 import type { Contender, Running } from "../contenders.ts";
 import { treeCpuSeconds } from "../procs.ts";
 import type { BenchEnv, Sample } from "../types.ts";
-import { runWrk } from "../wrk.ts";
+import { runWrk, type WrkOptions } from "../wrk.ts";
 import { type Measure, upstreamPort, withContender } from "./types.ts";
 
 /** wrk connections for the rate measures. */
@@ -18,14 +18,14 @@ export const WRK_CONNECTIONS = 32;
 export const HAPROXY_KEEPALIVE_KEY = "keepalive.haproxy.rps";
 
 /**
- * Warms a forwarder up: a few requests to check it answers, then `warmupSeconds` of the wrk load that
- * follows (unrecorded). Resolves with the number of failed check requests.
+ * Warms a forwarder up: a few requests to check it answers, then `warmupSeconds` of `load`, the wrk load
+ * that the measured run applies next (unrecorded): a process that first meets that many connections, or
+ * that pattern, in the measured run would be measured warming up. Resolves with the number of failed check
+ * requests.
  */
-export async function wrkWarmup(env: BenchEnv, port: number, close: boolean): Promise<number> {
-  const failed = await httpWarmup(port);
-  if (env.budget.warmupSeconds > 0) {
-    await runWrk(env, { port, connections: WRK_CONNECTIONS, seconds: env.budget.warmupSeconds, close });
-  }
+export async function wrkWarmup(env: BenchEnv, load: Omit<WrkOptions, "seconds">): Promise<number> {
+  const failed = await httpWarmup(load.port);
+  if (env.budget.warmupSeconds > 0) await runWrk(env, { ...load, seconds: env.budget.warmupSeconds });
   return failed;
 }
 
@@ -52,9 +52,10 @@ export function cpuUsSince(running: Running, before: number | null): number | nu
 /** One wrk run against an already started forwarder, after {@linkcode wrkWarmup}. */
 export async function wrkRate(env: BenchEnv, running: Running, close: boolean): Promise<Sample> {
   const port = running.port;
-  const warmFailed = await wrkWarmup(env, port, close);
+  const load = { port, connections: WRK_CONNECTIONS, close };
+  const warmFailed = await wrkWarmup(env, load);
   const cpu = cpuNow(running);
-  const r = await runWrk(env, { port, connections: WRK_CONNECTIONS, seconds: env.budget.wrkSeconds, close });
+  const r = await runWrk(env, { ...load, seconds: env.budget.wrkSeconds });
   const sample: Sample = {
     value: r.rps,
     detail: {

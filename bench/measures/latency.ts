@@ -13,7 +13,7 @@ import { CONTENDERS } from "../contenders.ts";
 import { median } from "../stats.ts";
 import type { BenchEnv } from "../types.ts";
 import { runWrk } from "../wrk.ts";
-import { HAPROXY_KEEPALIVE_KEY, WRK_CONNECTIONS } from "./http.ts";
+import { HAPROXY_KEEPALIVE_KEY, WRK_CONNECTIONS, wrkWarmup } from "./http.ts";
 import { type Measure, upstreamPort, withContender } from "./types.ts";
 
 /** Mean pause after each response on each connection, ms. */
@@ -61,13 +61,10 @@ export const latency: Measure = {
       contender,
       { transport: "tcp", target: upstreamPort(env, "http") },
       async (r) => {
-        // The warm-up is the measured load itself: the same paced connections. A warm-up with fewer
-        // connections leaves the process's first meeting with these hundreds inside the measured run; with
-        // 32 unpaced ones, pmmux-deno's p99 was worse than the minimal loop's in 9 of 10 rounds (README,
-        // "The latency warm-up").
-        const warmFailed = await httpWarmup(r.port);
+        // Warmed up with these paced connections themselves: with 32 unpaced ones, pmmux-deno's p99 was
+        // worse than the minimal loop's in 9 of 10 rounds (README, "The latency warm-up").
         const paced = { port: r.port, connections, pauseMs: PAUSE_MS };
-        if (env.budget.warmupSeconds > 0) await runWrk(env, { ...paced, seconds: env.budget.warmupSeconds });
+        const warmFailed = await wrkWarmup(env, paced);
         const w = await runWrk(env, { ...paced, seconds: env.budget.wrkSeconds });
         return {
           value: w.requests > 0 ? w.p99us / 1000 : null,

@@ -28,6 +28,7 @@ if (bytes.length < 12 || view.getUint32(0, true) !== 0x4a695444) {
   console.error(`${file} is not a jitdump file (no "JiTD" magic)`);
   process.exit(1);
 }
+const utf8 = new TextDecoder();
 const lines: string[] = [];
 for (let at = view.getUint32(8, true); at + RECORD_HEADER <= bytes.length;) {
   const id = view.getUint32(at, true);
@@ -39,7 +40,7 @@ for (let at = view.getUint32(8, true); at + RECORD_HEADER <= bytes.length;) {
     const codeSize = view.getBigUint64(body + 24, true);
     const nameStart = body + 40;
     const nameEnd = bytes.indexOf(0, nameStart);
-    const name = new TextDecoder().decode(bytes.subarray(nameStart, nameEnd < 0 ? at + size : nameEnd));
+    const name = utf8.decode(bytes.subarray(nameStart, nameEnd < 0 ? at + size : nameEnd));
     lines.push(`${codeAddr.toString(16)} ${codeSize.toString(16)} ${name}`);
   }
   at += size;

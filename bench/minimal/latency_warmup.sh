@@ -26,9 +26,15 @@ curl -fsS -o /dev/null "http://127.0.0.1:$upstream/" || {
   exit 1
 }
 lua=$(mktemp --suffix=.lua)
-running=""
+running="" group=""
+# The whole process group goes: `deno run --v8-flags=…` runs the program in a child of the process it starts.
+stop() {
+  kill -- "-$group" 2> /dev/null || true
+  while kill -0 "$running" 2> /dev/null; do sleep 0.05; done
+  running="" group=""
+}
 cleanup() {
-  [ -z "$running" ] || kill "$running" 2> /dev/null || true
+  [ -z "$group" ] || stop
   rm -f "$lua"
 }
 trap cleanup EXIT
@@ -48,6 +54,7 @@ for round in $(seq "$rounds"); do
       exit 1
     fi
     setsid bash -c "${cmd//PORT/$port}" > /dev/null 2>&1 &
+    group=$!
     running=$(listen_pid "$port" 100)
     [ -n "$running" ] || {
       echo "$0: $name does not listen on port $port" >&2
@@ -59,8 +66,6 @@ for round in $(seq "$rounds"); do
     read -r later _ < <(paced 8)
     printf "round %s %-12s p99 ms: first 3 s %6s, next 3 s %6s, next 8 s %6s (first run %s req/s)\n" \
       "$round" "$name" "$first" "$again" "$later" "$rate"
-    kill "$running"
-    while kill -0 "$running" 2> /dev/null; do sleep 0.05; done
-    running=""
+    stop
   done
 done
