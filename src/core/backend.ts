@@ -34,6 +34,10 @@ export interface ProbeInput {
   readonly datagrams?: readonly Uint8Array[];
   /** Connection properties (SPEC §4.2). Keys are lower-case. */
   readonly props: ReadonlyMap<string, string>;
+  /** The address the client connected to: `socket.local-ip` and `-port` without building `props`. */
+  readonly local: NetAddr;
+  /** The client: the socket's peer, or an accepted PROXY header's source (`socket.remote-ip` and `-port`). */
+  readonly client: NetAddr;
   /** True when no more bytes will come (client FIN, buffer limit, deadline): answer match or no. */
   readonly final: boolean;
 }

@@ -105,6 +105,12 @@ class Probe implements ProbeInput {
   get props(): ReadonlyMap<string, string> {
     return this.#ctx.props;
   }
+  get local(): NetAddr {
+    return this.#ctx.local;
+  }
+  get client(): NetAddr {
+    return this.#ctx.client;
+  }
 }
 
 /** What one connection's selection keeps between probing rounds; it is the strategy's context too. */

@@ -151,7 +151,14 @@ export class UdpRouter {
     try {
       d = decide(
         entries,
-        { bytes: p.datagrams[0], datagrams: p.datagrams, props: p.props, final },
+        {
+          bytes: p.datagrams[0],
+          datagrams: p.datagrams,
+          props: p.props,
+          local: p.socket.addr,
+          client: p.client,
+          final,
+        },
         this.#strategy,
         { clientIp: p.client.ip },
         p.answers,

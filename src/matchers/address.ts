@@ -1,29 +1,35 @@
 /**
- * `local-ip`, `remote-ip`, `local-port`, `remote-port` (SPEC §6): the connection's real addresses, read from
- * the `socket.*` properties (which a trusted PROXY header replaces for the remote side).
+ * `local-ip`, `remote-ip`, `local-port`, `remote-port` (SPEC §6): the connection's real addresses, the ones the
+ * `socket.*` properties show (a trusted PROXY header replaces the remote side in both). They are read from the
+ * probe's `local` and `client` rather than from `props`, which would build the property map for every
+ * connection routed by port.
  *
  * @module
  */
 import { inRange, parseCidr } from "./ip.ts";
 import { parsePortRange } from "./port.ts";
 import type { MatcherDecl } from "./types.ts";
+import type { ProbeInput } from "../core/backend.ts";
+import type { NetAddr } from "../net/types.ts";
 
-function ipMatcher(key: string, prop: string): MatcherDecl {
+/** Which side of the connection a matcher reads. */
+type Side = (input: ProbeInput) => NetAddr;
+const LOCAL: Side = (input) => input.local;
+const CLIENT: Side = (input) => input.client;
+
+function ipMatcher(key: string, side: Side): MatcherDecl {
   return {
     key,
     help: "IP or CIDR (10.0.0.0/8, 1.2.3.4, ::1)",
     needsBytes: false,
     compile(value) {
       const range = parseCidr(value);
-      return (input) => {
-        const ip = input.props.get(prop);
-        return ip !== undefined && inRange(range, ip) ? "match" : "no";
-      };
+      return (input) => inRange(range, side(input).ip) ? "match" : "no";
     },
   };
 }
 
-function portMatcher(key: string, prop: string): MatcherDecl {
+function portMatcher(key: string, side: Side): MatcherDecl {
   return {
     key,
     help: "port N or range A-B",
@@ -31,7 +37,7 @@ function portMatcher(key: string, prop: string): MatcherDecl {
     compile(value) {
       const { from, to } = parsePortRange(value);
       return (input) => {
-        const p = Number(input.props.get(prop));
+        const p = side(input).port;
         return p >= from && p <= to ? "match" : "no";
       };
     },
@@ -40,8 +46,8 @@ function portMatcher(key: string, prop: string): MatcherDecl {
 
 /** The address matchers. */
 export const ADDRESS_MATCHERS: readonly MatcherDecl[] = [
-  ipMatcher("local-ip", "socket.local-ip"),
-  ipMatcher("remote-ip", "socket.remote-ip"),
-  portMatcher("local-port", "socket.local-port"),
-  portMatcher("remote-port", "socket.remote-port"),
+  ipMatcher("local-ip", LOCAL),
+  ipMatcher("remote-ip", CLIENT),
+  portMatcher("local-port", LOCAL),
+  portMatcher("remote-port", CLIENT),
 ];

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { decide, type Selectable } from "../../src/core/select.ts";
 import type { ProbeInput, Tier, Verdict } from "../../src/core/backend.ts";
 import { STRATEGIES } from "../../src/strategies/mod.ts";
+import { netAddr } from "../../src/net/types.ts";
 
 function entry(
   name: string,
@@ -29,7 +30,13 @@ function entry(
   };
 }
 const strategy = (name: string) => STRATEGIES.find((s) => s.name === name)!.create();
-const input = (final = false): ProbeInput => ({ bytes: new Uint8Array(0), props: new Map(), final });
+const input = (final = false): ProbeInput => ({
+  bytes: new Uint8Array(0),
+  props: new Map(),
+  local: netAddr("127.0.0.1", 443),
+  client: netAddr("127.0.0.1", 50000),
+  final,
+});
 const ctx = { clientIp: "10.0.0.1" };
 
 describe("decide()", () => {

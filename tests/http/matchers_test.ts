@@ -7,14 +7,16 @@ import { BACKENDS } from "../../src/backends/mod.ts";
 import { parseBackendSpec } from "../../src/config/spec.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { createMetrics } from "../../src/metrics/metrics.ts";
-import type { NetAdapter } from "../../src/net/types.ts";
+import { type NetAdapter, netAddr } from "../../src/net/types.ts";
 import { text } from "../detect/helpers.ts";
 
 const GET =
   "GET /api/users?limit=5 HTTP/1.1\r\nHost: Shop.Example:8080\r\nX-Api-Key: k1\r\nAccept: */*\r\n\r\n";
 
 function input(bytes: string, props: Record<string, string> = {}, final = false): ProbeInput {
-  return { bytes: text(bytes), props: new Map(Object.entries(props)), final };
+  const local = netAddr("127.0.0.1", 443);
+  const client = netAddr("127.0.0.1", 50000);
+  return { bytes: text(bytes), props: new Map(Object.entries(props)), local, client, final };
 }
 
 function probe(
