@@ -38,7 +38,11 @@ export interface NetAddr {
  *   (EOF read and FIN sent). Some runtimes (Deno) notice a peer's close only by reading.
  */
 export interface Conn {
-  /** The local endpoint (the real destination the client connected to). */
+  /**
+   * The local endpoint (for an accepted connection, the real destination the client connected to). A
+   * connection from `connectTcp` may read it on first use (the Bun adapter does): read it while the connection
+   * is open; asked for the first time after a close, it may be the unspecified address with port 0.
+   */
   readonly localAddr: NetAddr;
   /** The remote endpoint. */
   readonly remoteAddr: NetAddr;

@@ -26,6 +26,7 @@ async function ask(
   text: string | Uint8Array,
 ): Promise<{ reply: string; clientPort: number }> {
   const c = await connect(port, host);
+  const clientPort = c.localAddr.port; // read while open: a connected socket's own address is read on first use
   try {
     await c.write(typeof text === "string" ? enc.encode(text) : text);
     await c.closeWrite();
@@ -35,7 +36,7 @@ async function ask(
         setTimeout(() => reject(new Error(`no reply from ${host}:${port}`)), 15000)
       ),
     ]);
-    return { reply: dec.decode(bytes), clientPort: c.localAddr.port };
+    return { reply: dec.decode(bytes), clientPort };
   } finally {
     c.close();
   }

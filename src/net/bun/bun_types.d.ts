@@ -8,6 +8,8 @@
 /** A TCP socket from `Bun.listen` or `Bun.connect`; `data` is the per-socket context. */
 export interface BunSocket<Data> {
   data: Data;
+  // Each address getter is a system call (getpeername/getsockname); once the socket closed, an address not
+  // read before is null (Bun 1.4).
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly localAddress: string;

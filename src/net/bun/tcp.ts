@@ -188,9 +188,12 @@ class ConnectAttempt implements Opener {
       socket.terminate(); // `data` stays this attempt: no connection callback for a dropped socket
       return;
     }
-    // The local endpoint is read now: after a close Bun no longer knows it, and callers may ask then.
-    const local = netAddr(socket.localAddress, socket.localPort);
-    const conn = new BunConn(socket, local, this.#remote ?? netAddr(socket.remoteAddress, socket.remotePort));
+    // The local endpoint is read only if asked for (see `BunConn.localAddr`).
+    const conn = new BunConn(
+      socket,
+      undefined,
+      this.#remote ?? netAddr(socket.remoteAddress, socket.remotePort),
+    );
     socket.data = conn;
     this.#settle();
     this.#resolve(conn);
