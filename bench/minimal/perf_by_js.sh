@@ -18,20 +18,16 @@ set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: $0 PORT COMMAND [OUT_DIR]" >&2; exit 2; }
 port=$1 cmd=$2 out=${3:-$(mktemp -d)}
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/minimal/runs_lib.sh
+. "$here/runs_lib.sh"
 mkdir -p "$out/jitdump"
 if ss -ltnH "sport = :$port" | grep -q LISTEN; then echo "$0: port $port is in use" >&2; exit 1; fi
 BUN_JSC_useJITDump=1 BUN_JSC_jitDumpDirectory="$out/jitdump" setsid bash -c "$cmd" > /dev/null 2>&1 &
-pid=
-for _ in $(seq 100); do
-  pid=$(ss -ltnpH "sport = :$port" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2) || true
-  [ -n "$pid" ] && break
-  sleep 0.1
-done
+pid=$(listen_pid "$port" 100)
 [ -n "$pid" ] || { echo "$0: nothing listens on port $port" >&2; exit 1; }
 trap 'kill -- -"$(ps -o pgid= "$pid" | tr -d " ")" 2> /dev/null || kill "$pid" 2> /dev/null || true' EXIT
-url="http://127.0.0.1:$port/"
-wrk -t1 -c32 -d3s -H "Connection: close" "$url" > /dev/null
-wrk -t1 -c32 -d5s -H "Connection: close" "$url" > "$out/wrk.txt" &
+load "$port" 3 > /dev/null
+load "$port" 5 > "$out/wrk.txt" &
 w=$!
 sleep 0.5
 perf record -F 4000 -g -t "$pid" -o "$out/perf.data" -- sleep 4 > /dev/null 2>&1

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Sourced by detect_wakeups.sh and user_time.sh: what a measured run of a relay under wrk needs.
+# Sourced by detect_wakeups.sh, user_time.sh and perf_by_js.sh: what a measured run of a relay under wrk needs.
 
 # The CSV header of a measured run (`detect_wakeups_summary.ts` reads these columns; user_time.sh leaves the
 # perf ones NaN).
