@@ -211,7 +211,10 @@ export class DenoConn extends ClosedOnce implements Conn {
       }
       this.#eof = true;
       if (stats.firstEnd === "") stats.firstEnd = isA ? "a" : "b";
-      if (!dst.#finSent && !dst.#isClosed) {
+      // The last direction to end sends its FIN with the close that follows (`#splice` closes both once the
+      // pumps are done): `dst` read its EOF, so its receive queue is empty and `close` sends FIN, not RST. One
+      // system call and one op fewer per connection than `shutdown` and then `close`.
+      if (!dst.#finSent && !dst.#isClosed && !dst.#eof) {
         dst.#finSent = true;
         try {
           await out.closeWrite();
