@@ -106,6 +106,45 @@ function tcpBasics(makeAdapter: MakeAdapter): void {
     }
   });
 
+  test("small writes go out at once on accepted and connected connections (TCP_NODELAY)", {
+    timeout: 20_000,
+  }, async () => {
+    // A reply written in two pieces a few ms apart, to a peer waiting for both before it sends again: with
+    // Nagle's algorithm on, the second piece waits for the ACK of the first, which the peer's kernel delays
+    // (~40 ms on Linux) once the exchange looks interactive. With TCP_NODELAY a round takes the gap (~3 ms).
+    const net = await makeAdapter();
+    const listener = await net.listenTcp({ hostname: "127.0.0.1", port: 0 });
+    const [client, server] = await connectPair(net, listener);
+    const rounds = 12;
+    try {
+      for (
+        const [writer, asker, side] of [[server, client, "accepted"], [client, server, "connected"]] as const
+      ) {
+        const slow: number[] = [];
+        for (let i = 0; i < rounds; i++) {
+          const start = performance.now();
+          await asker.write(encoder.encode("?"));
+          await within(readExactly(writer, 1), 2000, `${side}: request ${i}`);
+          await writer.write(encoder.encode("a"));
+          await sleep(3);
+          await writer.write(encoder.encode("b"));
+          await within(readExactly(asker, 2), 2000, `${side}: reply ${i}`);
+          const ms = performance.now() - start;
+          if (ms >= 35) slow.push(Math.round(ms));
+        }
+        // Held back, nearly every round after the first takes 40 ms or more; allow a loaded machine a few.
+        assert.ok(
+          slow.length <= rounds / 3,
+          `${side} connection: ${slow.length} of ${rounds} rounds ≥ 35 ms: ${slow}`,
+        );
+      }
+    } finally {
+      client.close();
+      server.close();
+      listener.close();
+    }
+  });
+
   test("buffers bytes that arrive before accept() and read() are called", { timeout: 10_000 }, async () => {
     const net = await makeAdapter();
     const listener = await net.listenTcp({ hostname: "127.0.0.1", port: 0 });

@@ -59,10 +59,15 @@ export class BunConn extends ClosedOnce implements Conn {
   #finAfterOut = false;
 
   /**
-   * Wraps a socket in its `open` callback and sets TCP_NODELAY. The caller gives the remote endpoint, known (a
-   * connect to an IP literal) or read at `open`, and the local one when it is known without asking (a listener
-   * bound to one IP); otherwise that one is read on first use (see {@linkcode BunConn.localAddr}). Each of
-   * Bun's address getters is a system call, and after a close Bun reports none.
+   * Wraps a socket in its `open` callback. The caller gives the remote endpoint, known (a connect to an IP
+   * literal) or read at `open`, and the local one when it is known without asking (a listener bound to one IP);
+   * otherwise that one is read on first use (see {@linkcode BunConn.localAddr}). Each of Bun's address getters
+   * is a system call, and after a close Bun reports none.
+   *
+   * TCP_NODELAY is on without asking: Bun's socket layer sets it on every socket it accepts, and on every
+   * socket it connects both when connecting and at `open` (`strace`: one `setsockopt` after `accept4`, two
+   * for a connect). Setting it again here was two more system calls per proxied connection.
+   * `tests/net/conformance.ts` checks that small writes are not held back on either kind of connection.
    */
   constructor(socket: BunSocket<unknown>, local: NetAddr | undefined, remote: NetAddr) {
     super();
@@ -70,7 +75,6 @@ export class BunConn extends ClosedOnce implements Conn {
     this.#local = local;
     this.remoteAddr = remote;
     this.#queue = new ChunkQueue(HIGH_WATER, LOW_WATER, socket);
-    socket.setNoDelay(true);
   }
 
   /**
