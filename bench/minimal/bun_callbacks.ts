@@ -1,7 +1,8 @@
 /**
  * The smallest useful TCP relay on Bun, to find the runtime's limit (issue 8): everything happens in the
  * socket callbacks (a chunk is written to the peer at once; the rest waits for `drain` with the source
- * paused), TCP_NODELAY, half-close passed on. No routing, no limits, no metrics.
+ * paused), TCP_NODELAY (Bun sets it on every socket it accepts or connects; the relay asked again until session
+ * 13, two system calls per connection), half-close passed on. No routing, no limits, no metrics.
  *
  * `bun bench/minimal/bun_callbacks.ts LISTEN_PORT UPSTREAM_PORT [wait]` (both on 127.0.0.1). With `wait`, it
  * connects upstream only once the client's first bytes arrived, as any router that looks at them must: the
@@ -24,7 +25,6 @@ interface Sock {
   resume(): void;
   shutdown(): void;
   end(): void;
-  setNoDelay(on: boolean): void;
 }
 // deno-lint-ignore no-explicit-any
 const bun = (globalThis as any).Bun;
@@ -74,7 +74,6 @@ bun.listen({
     ...handlers,
     open(client: Sock) {
       client.data = { peer: null, early: [], rest: null };
-      client.setNoDelay(true);
       if (!waitForBytes) connectFor(client);
     },
   },
@@ -88,7 +87,6 @@ function connectFor(client: Sock): void {
     data: { peer: client, early: [], rest: null },
     socket: handlers,
   }).then((upstream: Sock) => {
-    upstream.setNoDelay(true);
     client.data.peer = upstream;
     for (const chunk of client.data.early.splice(0)) send(upstream, client, chunk);
   }, () => client.end());

@@ -1,6 +1,7 @@
 /**
  * The smallest useful TCP relay on Deno, to find the runtime's limit (issue 8): one read→write loop per
- * direction with a 16 KiB buffer each, TCP_NODELAY, half-close passed on. No routing, no limits, no metrics.
+ * direction with a 16 KiB buffer each, TCP_NODELAY, half-close passed on (the last direction to end sends its
+ * FIN with the close, as pmmux does since session 13). No routing, no limits, no metrics.
  *
  * `deno run -A bench/minimal/deno_loop.ts LISTEN_PORT UPSTREAM_PORT [wait]` (both on 127.0.0.1). With `wait`, it
  * reads the client's first bytes before it connects upstream, as any router that looks at them must: the
@@ -11,7 +12,7 @@
 const [listenPort, upstreamPort] = Deno.args.slice(0, 2).map(Number);
 const waitForBytes = Deno.args[2] === "wait";
 
-async function pump(from: Deno.TcpConn, to: Deno.TcpConn): Promise<void> {
+async function pump(from: Deno.TcpConn, to: Deno.TcpConn, ends: { n: number }): Promise<void> {
   const buf = new Uint8Array(16384);
   try {
     for (;;) {
@@ -19,7 +20,7 @@ async function pump(from: Deno.TcpConn, to: Deno.TcpConn): Promise<void> {
       if (n === null) break;
       for (let done = 0; done < n;) done += await to.write(buf.subarray(done, n));
     }
-    await to.closeWrite();
+    if (++ends.n < 2) await to.closeWrite();
   } catch {
     for (const c of [from, to]) {
       try {
@@ -43,7 +44,8 @@ async function handle(client: Deno.TcpConn): Promise<void> {
   if (first !== null) {
     for (let done = 0; done < first.length;) done += await upstream.write(first.subarray(done));
   }
-  await Promise.all([pump(client, upstream), pump(upstream, client)]);
+  const ends = { n: 0 };
+  await Promise.all([pump(client, upstream, ends), pump(upstream, client, ends)]);
   for (const c of [client, upstream]) {
     try {
       c.close();
