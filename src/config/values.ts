@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { isIP } from "node:net";
+import { isIp } from "../matchers/ip.ts";
 
 /**
  * Parses `true`/`false`, case-insensitively.
@@ -71,7 +71,7 @@ export function parsePort(text: string): number {
 export function parseIpLiteral(text: string): string {
   let t = text.trim();
   if (t.startsWith("[") && t.endsWith("]")) t = t.slice(1, -1);
-  if (isIP(t) === 0) throw new TypeError("expected an IPv4 or IPv6 address");
+  if (!isIp(t)) throw new TypeError("expected an IPv4 or IPv6 address");
   return t;
 }
 

@@ -20,7 +20,8 @@ export function parseIpv4(s: string): Uint8Array | undefined {
   const out = new Uint8Array(4);
   for (let i = 0; i < 4; i++) {
     const p = parts[i];
-    if (!/^\d{1,3}$/.test(p)) return undefined;
+    // No leading zeros (as inet_pton and node:net): `010` would be octal to inet_aton, decimal here.
+    if (!/^(?:0|[1-9]\d{0,2})$/.test(p)) return undefined;
     const n = Number(p);
     if (n > 255) return undefined;
     out[i] = n;

@@ -312,6 +312,13 @@ test("parsePortBinding() rejects a host name or garbage as bind address", () => 
       "expected an IPv4 or IPv6 address",
   );
   throwsSpec(() => parsePortBinding("80:80:bind-address=1.2.3"), /expected an IPv4 or IPv6 address/);
+  // A leading zero is octal to inet_aton and decimal to others: refused, as inet_pton and node:net do.
+  throwsSpec(
+    () => parsePortBinding("80:80:bind-address=010.0.0.1"),
+    /"010.0.0.1".*expected an IPv4 or IPv6 address/,
+  );
+  assert.equal(parsePortBinding("!:80:bind-address=fe80::1%lo").bindAddress, "fe80::1%lo");
+  assert.equal(parsePortBinding("!:80:bind-address=[2001:0db8::1]").bindAddress, "2001:0db8::1");
 });
 
 test("parsePortBinding() rejects a non-boolean listen", () => {

@@ -19,7 +19,9 @@ describe("ip, port and regex values", () => {
   });
 
   test("parseCidr() rejects bad values with a message naming them", () => {
-    for (const bad of ["10.0.0.0/33", "1.2.3", "300.1.1.1", "::1/129", "abc", "1.2.3.4/x", ":::"]) {
+    for (
+      const bad of ["10.0.0.0/33", "1.2.3", "300.1.1.1", "::1/129", "abc", "1.2.3.4/x", ":::", "010.0.0.0/8"]
+    ) {
       assert.throws(
         () => parseCidr(bad),
         (e: Error) => e instanceof RangeError && e.message.includes(`"${bad}"`),
@@ -35,6 +37,10 @@ describe("ip, port and regex values", () => {
     assert.equal(parseIp("1:2:3:4:5:6:7:8")?.bytes[15], 8);
     assert.equal(parseIp("1:2:3:4:5:6:7:8:9"), undefined);
     assert.equal(parseIp("1::2::3"), undefined);
+    assert.equal(parseIp("1.2.3.04"), undefined, "no leading zero in IPv4");
+    assert.equal(parseIp("::ffff:1.2.3.04"), undefined, "nor in embedded IPv4");
+    assert.equal(parseIp("0.0.0.0")?.family, 4);
+    assert.equal(parseIp("2001:0db8:0000::1")?.family, 6, "IPv6 groups may have them");
   });
 
   test("parsePortRange() accepts N and A-B only", () => {
