@@ -6,7 +6,6 @@
 import process from "node:process";
 import { parseCommand } from "./cli/args.ts";
 import { renderHelp } from "./cli/help.ts";
-import { install, uninstall } from "./cli/install.ts";
 import { run } from "./cli/run.ts";
 import { ConfigError } from "./config/load.ts";
 import { runtimeName } from "./net/mod.ts";
@@ -31,10 +30,11 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case "run":
       return await run(command.argv);
+    // Loaded only for these commands: it brings node:child_process, which a running pmmux does not need.
     case "install":
-      return install(command);
+      return (await import("./cli/install.ts")).install(command);
     case "uninstall":
-      return uninstall(command);
+      return (await import("./cli/install.ts")).uninstall(command);
   }
 }
 
