@@ -6,6 +6,7 @@
 import process from "node:process";
 import { parseCommand } from "./cli/args.ts";
 import { renderHelp } from "./cli/help.ts";
+import { install, uninstall } from "./cli/install.ts";
 import { run } from "./cli/run.ts";
 import { ConfigError } from "./config/load.ts";
 import { runtimeName } from "./net/mod.ts";
@@ -30,11 +31,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case "run":
       return await run(command.argv);
-    // Loaded only for these commands: it brings node:child_process, which a running pmmux does not need.
     case "install":
-      return (await import("./cli/install.ts")).install(command);
+      return install(command);
     case "uninstall":
-      return (await import("./cli/install.ts")).uninstall(command);
+      return uninstall(command);
   }
 }
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { lookup } from "node:dns/promises";
 import type {
   BackendHandler,
   BackendProtocol,
@@ -24,8 +25,6 @@ import { announcedAddresses, prefixWith, readProxyVersion } from "../proxy/send.
 /** Resolves the target once per use; IP literals skip DNS. */
 export async function resolveTarget(host: string): Promise<NetAddr["ip"]> {
   if (/^[\d.]+$/.test(host) || host.includes(":")) return host;
-  // node:dns is loaded on the first host name: a configuration of IP literals never needs it.
-  const { lookup } = await import("node:dns/promises");
   const r = await lookup(host);
   return r.address;
 }
