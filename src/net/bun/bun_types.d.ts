@@ -24,7 +24,6 @@ export interface BunSocket<Data> {
   terminate(): void;
   pause(): void;
   resume(): void;
-  setNoDelay(noDelay?: boolean): boolean;
 }
 
 /** Callbacks shared by every socket of a listener or a connect call. */
