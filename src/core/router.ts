@@ -114,9 +114,18 @@ class Probe implements ProbeInput {
 }
 
 /** What one connection's selection keeps between probing rounds; it is the strategy's context too. */
-interface Round extends StrategyContext {
+class Round implements StrategyContext {
   readonly entries: readonly BackendEntry[];
-  readonly answers: (Verdict | undefined)[];
+  readonly answers: (Verdict | undefined)[] = [];
+  readonly #ctx: ConnContext;
+  constructor(entries: readonly BackendEntry[], ctx: ConnContext) {
+    this.entries = entries;
+    this.#ctx = ctx;
+  }
+  /** Read only by a strategy that asks (`ip-hash`). */
+  get clientIp(): string {
+    return this.#ctx.client.ip;
+  }
 }
 
 /**
@@ -126,8 +135,9 @@ interface Round extends StrategyContext {
  */
 class RoutedContext implements ConnContext {
   readonly id: number;
-  client: NetAddr;
   readonly local: NetAddr;
+  readonly #conn: Conn;
+  #client: NetAddr | undefined;
   ingressBytes = 0;
   egressBytes = 0;
   closeReason = "";
@@ -138,8 +148,21 @@ class RoutedContext implements ConnContext {
 
   constructor(id: number, conn: Conn) {
     this.id = id;
-    this.client = conn.remoteAddr;
+    this.#conn = conn;
     this.local = conn.localAddr;
+  }
+
+  /**
+   * The client: read from the connection on first use, since the Bun adapter asks the socket for it (see
+   * `BunConn.remoteAddr`) and routing by port with nothing that logs or limits by the client never needs it.
+   * {@linkcode TcpRouter.handle} reads it at once when the lines written after the close will.
+   */
+  get client(): NetAddr {
+    return this.#client ??= this.#conn.remoteAddr;
+  }
+
+  set client(addr: NetAddr) {
+    this.#client = addr;
   }
 
   /** Built on first use: backends without matchers never read them. */
@@ -241,6 +264,8 @@ export class TcpRouter {
   handle(conn: Conn, listener: ListenerContext): void {
     const started = Date.now();
     const ctx = new RoutedContext(++nextId, conn);
+    // The access log and the `closed` lines name the client after the socket may be gone.
+    if (this.#log.enabled("information")) ctx.client = conn.remoteAddr;
     this.#total.add();
     if (this.#open.size >= this.#o.maxConnections) {
       this.#fail(conn, ctx, "max-connections");
@@ -404,7 +429,7 @@ export class TcpRouter {
    */
   #select(r: Routed): void {
     // One table for the whole selection (`answers` is indexed by its entries), even across a reload.
-    const round: Round = { entries: this.#table.entries, answers: [], clientIp: r.ctx.client.ip };
+    const round = new Round(this.#table.entries, r.ctx);
     const d = this.#decide(r, round, false);
     if (d !== "more") return this.#start(r, d);
     r.round = round;

@@ -44,7 +44,11 @@ export interface Conn {
    * is open; asked for the first time after a close, it may be the unspecified address with port 0.
    */
   readonly localAddr: NetAddr;
-  /** The remote endpoint. */
+  /**
+   * The remote endpoint. An accepted connection may read it on first use (the Bun adapter does): read it while
+   * the connection is open; asked for the first time after a close, it may be the unspecified address with
+   * port 0.
+   */
   readonly remoteAddr: NetAddr;
   /** Reads the next chunk; `null` at end of stream. */
   read(): Promise<Uint8Array | null>;

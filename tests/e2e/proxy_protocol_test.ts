@@ -103,6 +103,38 @@ describe("PROXY protocol end to end", () => {
     });
   }
 
+  test("at warning level the client address is read when asked: a remote-ip matcher and the PROXY header get it", async () => {
+    // Below the information level nothing logs the client after the close, so the router leaves it unread until a
+    // matcher, a limit or a header asks (on Bun reading it costs two system calls).
+    const b = await startMux([`four:pass:remote-ip=127.0.0.1,${to(saw4)}`]);
+    const bPort = await acceptingListener(b, "127.0.0.1");
+    const a = await startMux([
+      `elsewhere:pass:remote-ip=10.0.0.0/8,${to(saw6)}`,
+      `here:pass:remote-ip=127.0.0.1,target.ip=127.0.0.1,target.port=${bPort},proxy-protocol=v2`,
+    ], { level: "warning", maxConnectionsPerIp: 4 });
+    try {
+      const ports: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const c = await connect(a.port);
+        ports.push(c.localAddr.port);
+        await c.write(enc.encode(`via a ${i}`));
+        await c.closeWrite();
+        assert.equal(dec.decode(await readAll(c)), `saw-ipv4\nvia a ${i}`);
+        c.close();
+      }
+      await waitFor(() => b.logs.filter((l) => /access/.test(l)).length >= 3, 3000, "B's access lines");
+      const access = b.logs.filter((l) => /access/.test(l));
+      for (const port of ports) {
+        assert.ok(access.some((l) => l.includes(`127.0.0.1:${port} -> four`)), access.join("\n"));
+      }
+      assert.deepEqual(a.logs, [], "nothing at warning level");
+      await waitFor(() => a.app.tcp.openConnections === 0, 3000, "A's connections to end");
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+
   test("a header from a sender outside proxy-protocol.trusted is refused with a log line", async () => {
     const b = await startMux([`any:pass:${to(saw4)}`]);
     const bPort = await acceptingListener(b, "10.0.0.0/8");

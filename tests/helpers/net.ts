@@ -145,7 +145,10 @@ export interface TestMux {
  */
 export async function startMux(
   backends: string[],
-  options: Partial<AppOptions> & { transports?: ("tcp" | "udp")[]; level?: "debug" | "information" } = {},
+  options: Partial<AppOptions> & {
+    transports?: ("tcp" | "udp")[];
+    level?: "debug" | "information" | "warning";
+  } = {},
 ): Promise<TestMux> {
   const sink = memorySink();
   const logger = createLogger({ level: options.level ?? "debug", sinks: [sink] });

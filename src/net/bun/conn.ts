@@ -36,7 +36,7 @@ interface SpliceLink {
  * Bun 1.4), so chunks are queued without copying. `closed` resolves on Bun's `close` callback or on `close()`.
  */
 export class BunConn extends ClosedOnce implements Conn {
-  readonly remoteAddr: NetAddr;
+  #remote: NetAddr | undefined;
   #local: NetAddr | undefined;
   #socket: BunSocket<unknown>;
   #queue: ChunkQueue;
@@ -59,21 +59,22 @@ export class BunConn extends ClosedOnce implements Conn {
   #finAfterOut = false;
 
   /**
-   * Wraps a socket in its `open` callback. The caller gives the remote endpoint, known (a connect to an IP
-   * literal) or read at `open`, and the local one when it is known without asking (a listener bound to one IP);
-   * otherwise that one is read on first use (see {@linkcode BunConn.localAddr}). Each of Bun's address getters
-   * is a system call, and after a close Bun reports none.
+   * Wraps a socket in its `open` callback. The caller gives each endpoint it knows without asking: an accepted
+   * socket's local one (the listener's address, or read at `open` on a wildcard listener), a connected socket's
+   * remote one (the IP literal it connected to, or read at `open`). The other is read on first use (see
+   * {@linkcode BunConn.localAddr} and {@linkcode BunConn.remoteAddr}): each of Bun's address getters is a
+   * system call, and after a close Bun reports none.
    *
    * TCP_NODELAY is on without asking: Bun's socket layer sets it on every socket it accepts, and on every
    * socket it connects both when connecting and at `open` (`strace`: one `setsockopt` after `accept4`, two
    * for a connect). Setting it again here was two more system calls per proxied connection.
    * `tests/net/conformance.ts` checks that small writes are not held back on either kind of connection.
    */
-  constructor(socket: BunSocket<unknown>, local: NetAddr | undefined, remote: NetAddr) {
+  constructor(socket: BunSocket<unknown>, local: NetAddr | undefined, remote: NetAddr | undefined) {
     super();
     this.#socket = socket;
     this.#local = local;
-    this.remoteAddr = remote;
+    this.#remote = remote;
     this.#queue = new ChunkQueue(HIGH_WATER, LOW_WATER, socket);
   }
 
@@ -85,7 +86,18 @@ export class BunConn extends ClosedOnce implements Conn {
    * with port 0.
    */
   get localAddr(): NetAddr {
-    return this.#local ??= readLocal(this.#socket, this.remoteAddr);
+    return this.#local ??= readEndpoint(this.#socket.localAddress, this.#socket.localPort, this.#remote);
+  }
+
+  /**
+   * The remote endpoint. An accepted socket's is read from the socket on first use: routing by port, with
+   * nothing that logs or limits by the client, never asks, and reading it (two `getpeername` calls and a
+   * string) was about 3% of the new connections/s on Bun (bench/README.md). Read it while the connection is
+   * open; asked for the first time after the socket closed, it is the unspecified address of the local
+   * endpoint's family with port 0.
+   */
+  get remoteAddr(): NetAddr {
+    return this.#remote ??= readEndpoint(this.#socket.remoteAddress, this.#socket.remotePort, this.#local);
   }
 
   /** Resolves with the next queued chunk, `null` at end of stream or after `close()`. */
@@ -373,9 +385,15 @@ export class BunConn extends ClosedOnce implements Conn {
   }
 }
 
-/** A socket's local endpoint, or the unspecified address of `remote`'s family once Bun no longer knows it. */
-function readLocal(socket: BunSocket<unknown>, remote: NetAddr): NetAddr {
-  const ip: string | null = socket.localAddress;
-  if (ip) return netAddr(ip, socket.localPort ?? 0);
-  return netAddr(remote.family === "ipv6" ? "::" : "0.0.0.0", 0);
+/**
+ * One of a socket's endpoints from Bun's getters, or the unspecified address of the other endpoint's family
+ * (IPv4 when that is unknown too) once Bun no longer knows it.
+ */
+function readEndpoint(
+  ip: string | null | undefined,
+  port: number | undefined,
+  other: NetAddr | undefined,
+): NetAddr {
+  if (ip) return netAddr(ip, port ?? 0);
+  return netAddr(other?.family === "ipv6" ? "::" : "0.0.0.0", 0);
 }

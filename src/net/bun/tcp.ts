@@ -84,9 +84,10 @@ export class BunTcpListener implements TcpListener, Opener {
 
   /** @internal Called by the `open` handler: hands the new connection over, or queues it for `accept()`. */
   opened(socket: BunSocket<Owner>): void {
-    // Accepted sockets learn their endpoints now (the router needs them; after a close Bun reports none).
+    // The local endpoint is known now (routing by port needs it); the client's is read on first use (see
+    // `BunConn.remoteAddr`).
     const local = this.#local ?? netAddr(socket.localAddress, socket.localPort);
-    const conn = new BunConn(socket, local, netAddr(socket.remoteAddress, socket.remotePort));
+    const conn = new BunConn(socket, local, undefined);
     // Set before the handler runs: a handler that closes the connection at once (a connection limit) makes Bun
     // run the `close` callback right away, and that must reach the connection.
     socket.data = conn;
