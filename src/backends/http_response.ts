@@ -73,7 +73,7 @@ export const httpResponse: BackendProtocol = {
     const respond = (req: Request, ctx: ConnContext): Response => {
       if (log.enabled("trace")) log.trace(`Connection ${ctx.id}: ${req.method} ${req.url} -> ${status}`);
       if (constant) return new Response(bodyText === "" ? null : bodyText, { status, headers: fixedHeaders });
-      const vars = requestVars(req, ctx.props, ctx.local.port);
+      const vars = requestVars(req, ctx.props, ctx.localPort);
       const h = headers.map(([n, t]): [string, string] => [n, t.render(vars)]);
       return new Response(bodyText === "" ? null : body.render(vars), { status, headers: h });
     };

@@ -36,6 +36,8 @@ export interface ProbeInput {
   readonly props: ReadonlyMap<string, string>;
   /** The address the client connected to: `socket.local-ip` and `-port` without building `props`. */
   readonly local: NetAddr;
+  /** `local.port` when the router knows it without reading `local` (TCP); `local-port` reads this first. */
+  readonly localPort?: number;
   /** The client: the socket's peer, or an accepted PROXY header's source (`socket.remote-ip` and `-port`). */
   readonly client: NetAddr;
   /** True when no more bytes will come (client FIN, buffer limit, deadline): answer match or no. */
@@ -52,6 +54,8 @@ export interface ConnContext {
   client: NetAddr;
   /** The address the client connected to. */
   readonly local: NetAddr;
+  /** `local.port`, known without reading `local` (see `Conn.localPort`). */
+  readonly localPort: number;
   /**
    * Aborted when the router shuts down or the backend is force-removed. The router creates it on first use;
    * code on every connection's path should prefer {@linkcode ConnContext.onAbort}, which needs no signal.

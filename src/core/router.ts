@@ -95,8 +95,8 @@ const NOTHING = () => {};
 class Probe implements ProbeInput {
   readonly bytes: Uint8Array;
   readonly final: boolean;
-  readonly #ctx: ConnContext;
-  constructor(bytes: Uint8Array, ctx: ConnContext, final: boolean) {
+  readonly #ctx: RoutedContext;
+  constructor(bytes: Uint8Array, ctx: RoutedContext, final: boolean) {
     this.bytes = bytes;
     this.#ctx = ctx;
     this.final = final;
@@ -107,6 +107,9 @@ class Probe implements ProbeInput {
   }
   get local(): NetAddr {
     return this.#ctx.local;
+  }
+  get localPort(): number {
+    return this.#ctx.localPort;
   }
   get client(): NetAddr {
     return this.#ctx.client;
@@ -135,8 +138,10 @@ class Round implements StrategyContext {
  */
 class RoutedContext implements ConnContext {
   readonly id: number;
-  readonly local: NetAddr;
+  /** The port the client connected to, known without reading {@linkcode RoutedContext.local} (`Conn.localPort`). */
+  readonly localPort: number;
   readonly #conn: Conn;
+  #local: NetAddr | undefined;
   #client: NetAddr | undefined;
   ingressBytes = 0;
   egressBytes = 0;
@@ -149,7 +154,15 @@ class RoutedContext implements ConnContext {
   constructor(id: number, conn: Conn) {
     this.id = id;
     this.#conn = conn;
-    this.local = conn.localAddr;
+    this.localPort = conn.localPort ?? conn.localAddr.port;
+  }
+
+  /**
+   * The address the client connected to, read from the connection on first use: on a wildcard listener the
+   * Bun adapter asks the socket for its IP, which routing by port (it reads `localPort`) does not need.
+   */
+  get local(): NetAddr {
+    return this.#local ??= this.#conn.localAddr;
   }
 
   /**

@@ -43,7 +43,7 @@ export function createProxyServer(options: ProxyServerOptions): Required<Backend
       headers: req.headers,
       props: ctx.props,
       clientIp: ctx.client.ip,
-      localPort: ctx.local.port,
+      localPort: ctx.localPort,
       hasBody: req.body !== null,
     });
     if (log.enabled("trace")) {

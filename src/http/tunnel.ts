@@ -87,7 +87,7 @@ export async function tunnel(
     headers: head.headers!,
     props: ctx.props,
     clientIp: ctx.client.ip,
-    localPort: ctx.local.port,
+    localPort: ctx.localPort,
     upgrade: true,
   });
   const limit = config.timeout || config.activityTimeout || 10000;

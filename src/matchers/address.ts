@@ -16,6 +16,10 @@ import type { NetAddr } from "../net/types.ts";
 type Side = (input: ProbeInput) => NetAddr;
 const LOCAL: Side = (input) => input.local;
 const CLIENT: Side = (input) => input.client;
+/** The port of a side; the local one without reading `local` when the router gives it (see `ProbeInput`). */
+type PortOf = (input: ProbeInput) => number;
+const LOCAL_PORT: PortOf = (input) => input.localPort ?? input.local.port;
+const CLIENT_PORT: PortOf = (input) => input.client.port;
 
 function ipMatcher(key: string, side: Side): MatcherDecl {
   return {
@@ -29,7 +33,7 @@ function ipMatcher(key: string, side: Side): MatcherDecl {
   };
 }
 
-function portMatcher(key: string, side: Side): MatcherDecl {
+function portMatcher(key: string, portOf: PortOf): MatcherDecl {
   return {
     key,
     help: "port N or range A-B",
@@ -37,7 +41,7 @@ function portMatcher(key: string, side: Side): MatcherDecl {
     compile(value) {
       const { from, to } = parsePortRange(value);
       return (input) => {
-        const p = side(input).port;
+        const p = portOf(input);
         return p >= from && p <= to ? "match" : "no";
       };
     },
@@ -48,6 +52,6 @@ function portMatcher(key: string, side: Side): MatcherDecl {
 export const ADDRESS_MATCHERS: readonly MatcherDecl[] = [
   ipMatcher("local-ip", LOCAL),
   ipMatcher("remote-ip", CLIENT),
-  portMatcher("local-port", LOCAL),
-  portMatcher("remote-port", CLIENT),
+  portMatcher("local-port", LOCAL_PORT),
+  portMatcher("remote-port", CLIENT_PORT),
 ];

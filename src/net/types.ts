@@ -40,10 +40,17 @@ export interface NetAddr {
 export interface Conn {
   /**
    * The local endpoint (for an accepted connection, the real destination the client connected to). A
-   * connection from `connectTcp` may read it on first use (the Bun adapter does): read it while the connection
-   * is open; asked for the first time after a close, it may be the unspecified address with port 0.
+   * connection from `connectTcp`, or one accepted on a wildcard address, may read it on first use (the Bun
+   * adapter does): read it while the connection is open; asked for the first time after a close, it may be the
+   * unspecified address, with port 0 or (accepted) the listener's port.
    */
   readonly localAddr: NetAddr;
+  /**
+   * The local port when the adapter knows it without asking the socket (an accepted connection has its
+   * listener's port), so routing by port need not read {@linkcode Conn.localAddr}, whose IP the Bun adapter
+   * reads on first use for a connection accepted on a wildcard address. Otherwise `undefined`.
+   */
+  readonly localPort?: number;
   /**
    * The remote endpoint. An accepted connection may read it on first use (the Bun adapter does): read it while
    * the connection is open; asked for the first time after a close, it may be the unspecified address with

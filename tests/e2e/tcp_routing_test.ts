@@ -44,6 +44,25 @@ describe("TCP routing end to end", () => {
     }
   });
 
+  test("on a wildcard listener, routes by local port and by local IP, and property[socket.local-ip] is the real one", async () => {
+    // The Bun adapter knows an accepted socket's port from its listener and reads its IP only when asked.
+    const m = await startMux([], { level: "warning" });
+    try {
+      const wild = await m.app.listeners.open({ transport: "tcp", hostname: "0.0.0.0", port: 0 });
+      const port = wild.addr.port;
+      m.app.addBackend(parseBackendSpec(`elsewhere:pass:local-ip=10.1.2.3,${to(beta)}`));
+      m.app.addBackend(parseBackendSpec(`otherport:pass:local-port=${port + 1},${to(beta)}`));
+      m.app.addBackend(
+        parseBackendSpec(`byport:pass:local-port=${port},property[socket.local-ip]=127.0.0.1,${to(alpha)}`),
+      );
+      m.app.addBackend(parseBackendSpec(`rest:pass:${to(beta)}`));
+      assert.equal(await exchange(port, "wild"), "alpha\nwild");
+      assert.equal(await exchange(m.port, "bound"), "beta\nbound");
+    } finally {
+      await m.stop();
+    }
+  });
+
   test("routes by remote address and by property[...]", async () => {
     const m = await startMux([
       `nope:pass:remote-ip=10.0.0.0/8,${to(beta)}`,

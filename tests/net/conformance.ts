@@ -99,6 +99,45 @@ function tcpBasics(makeAdapter: MakeAdapter): void {
     },
   );
 
+  test(
+    "endpoints on a wildcard listener: read while open the real ones, first read after a close the real ones or the listener's",
+    {
+      timeout: 10_000,
+    },
+    async () => {
+      const net = await makeAdapter();
+      const listener = await net.listenTcp({ hostname: "0.0.0.0", port: 0 });
+      try {
+        const port = listener.addr.port;
+        const early = await net.connectTcp({ hostname: "127.0.0.1", port });
+        const late = await net.connectTcp({ hostname: "127.0.0.1", port });
+        const [a, b] = [
+          await within(listener.accept(), 2000, "accept"),
+          await within(listener.accept(), 2000, "accept"),
+        ];
+        assert.ok(a !== null && b !== null);
+        const [earlyServer, lateServer] = a.remoteAddr.port === early.localAddr.port ? [a, b] : [b, a];
+        assert.ok(
+          lateServer.localPort === undefined || lateServer.localPort === port,
+          `${lateServer.localPort}`,
+        );
+        assert.deepEqual(earlyServer.localAddr, { ip: "127.0.0.1", port, family: "ipv4" });
+        for (const c of [early, late, earlyServer, lateServer]) c.close();
+        await within(Promise.all([earlyServer.closed, lateServer.closed]), 2000, "closed");
+        assert.deepEqual(
+          earlyServer.localAddr,
+          { ip: "127.0.0.1", port, family: "ipv4" },
+          "once read, it stays",
+        );
+        const { ip, port: latePort } = lateServer.localAddr;
+        assert.equal(latePort, port, "the port is known either way");
+        assert.ok(ip === "127.0.0.1" || ip === "0.0.0.0", ip);
+      } finally {
+        listener.close();
+      }
+    },
+  );
+
   test("echoes a chunk round trip and reports both endpoints", { timeout: 10_000 }, async () => {
     const net = await makeAdapter();
     const echo = await startEcho(net);
@@ -361,6 +400,12 @@ function tcpBasics(makeAdapter: MakeAdapter): void {
         assert.equal(decoder.decode(await within(readExactly(conn, host.length), 2000, host)), host);
         const accepted = echo.conns.find((c) => c.remoteAddr.port === conn.localAddr.port)!;
         assertAddr(accepted.remoteAddr, ip, family); // IPv4-mapped peers are reported as IPv4
+        assert.ok(
+          accepted.localPort === undefined || accepted.localPort === echo.port,
+          `${accepted.localPort}`,
+        );
+        assertAddr(accepted.localAddr, ip, family);
+        assert.equal(accepted.localAddr.port, echo.port);
         conn.close();
       }
       const local = await net.connectTcp({ hostname: "localhost", port: echo.port });

@@ -30,6 +30,7 @@ function setup(trusted = "10.0.0.0/8") {
     props: baseProps(server.localAddr, server.remoteAddr),
     client: server.remoteAddr,
     local: server.localAddr,
+    localPort: server.localAddr.port,
     signal: new AbortController().signal,
     ingressBytes: 0,
     egressBytes: 0,

@@ -38,6 +38,8 @@ interface SpliceLink {
 export class BunConn extends ClosedOnce implements Conn {
   #remote: NetAddr | undefined;
   #local: NetAddr | undefined;
+  /** An accepted socket's listener address (a wildcard one's port is every accepted socket's local port). */
+  readonly #listener: NetAddr | undefined;
   #socket: BunSocket<unknown>;
   #queue: ChunkQueue;
   #eof = false;
@@ -60,21 +62,27 @@ export class BunConn extends ClosedOnce implements Conn {
 
   /**
    * Wraps a socket in its `open` callback. The caller gives each endpoint it knows without asking: an accepted
-   * socket's local one (the listener's address, or read at `open` on a wildcard listener), a connected socket's
-   * remote one (the IP literal it connected to, or read at `open`). The other is read on first use (see
-   * {@linkcode BunConn.localAddr} and {@linkcode BunConn.remoteAddr}): each of Bun's address getters is a
-   * system call, and after a close Bun reports none.
+   * socket's local one when its listener is bound to one IP, a connected socket's remote one (the IP literal it
+   * connected to, or read at `open`), and for an accepted socket the listener's address. The others are read
+   * on first use (see {@linkcode BunConn.localAddr} and {@linkcode BunConn.remoteAddr}): each of Bun's address
+   * getters is a system call, and after a close Bun reports none.
    *
    * TCP_NODELAY is on without asking: Bun's socket layer sets it on every socket it accepts, and on every
    * socket it connects both when connecting and at `open` (`strace`: one `setsockopt` after `accept4`, two
    * for a connect). Setting it again here was two more system calls per proxied connection.
    * `tests/net/conformance.ts` checks that small writes are not held back on either kind of connection.
    */
-  constructor(socket: BunSocket<unknown>, local: NetAddr | undefined, remote: NetAddr | undefined) {
+  constructor(
+    socket: BunSocket<unknown>,
+    local: NetAddr | undefined,
+    remote: NetAddr | undefined,
+    listener?: NetAddr,
+  ) {
     super();
     this.#socket = socket;
     this.#local = local;
     this.#remote = remote;
+    this.#listener = listener;
     this.#queue = new ChunkQueue(HIGH_WATER, LOW_WATER, socket);
   }
 
@@ -86,7 +94,16 @@ export class BunConn extends ClosedOnce implements Conn {
    * with port 0.
    */
   get localAddr(): NetAddr {
-    return this.#local ??= readEndpoint(this.#socket.localAddress, this.#socket.localPort, this.#remote);
+    if (this.#local !== undefined) return this.#local;
+    const listener = this.#listener;
+    return this.#local = listener !== undefined
+      ? readEndpoint(this.#socket.localAddress, listener.port, listener)
+      : readEndpoint(this.#socket.localAddress, this.#socket.localPort, unspecified(this.#remote));
+  }
+
+  /** An accepted socket's local port (its listener's), known without a system call; see `Conn.localPort`. */
+  get localPort(): number | undefined {
+    return this.#local?.port ?? this.#listener?.port;
   }
 
   /**
@@ -97,7 +114,11 @@ export class BunConn extends ClosedOnce implements Conn {
    * endpoint's family with port 0.
    */
   get remoteAddr(): NetAddr {
-    return this.#remote ??= readEndpoint(this.#socket.remoteAddress, this.#socket.remotePort, this.#local);
+    return this.#remote ??= readEndpoint(
+      this.#socket.remoteAddress,
+      this.#socket.remotePort,
+      unspecified(this.#local ?? this.#listener),
+    );
   }
 
   /** Resolves with the next queued chunk, `null` at end of stream or after `close()`. */
@@ -385,15 +406,15 @@ export class BunConn extends ClosedOnce implements Conn {
   }
 }
 
-/**
- * One of a socket's endpoints from Bun's getters, or the unspecified address of the other endpoint's family
- * (IPv4 when that is unknown too) once Bun no longer knows it.
- */
-function readEndpoint(
-  ip: string | null | undefined,
-  port: number | undefined,
-  other: NetAddr | undefined,
-): NetAddr {
-  if (ip) return netAddr(ip, port ?? 0);
-  return netAddr(other?.family === "ipv6" ? "::" : "0.0.0.0", 0);
+/** One of a socket's endpoints from Bun's getters, or `unknown` once Bun no longer knows it (after a close). */
+function readEndpoint(ip: string | null | undefined, port: number | undefined, unknown: NetAddr): NetAddr {
+  return ip ? netAddr(ip, port ?? 0) : unknown;
+}
+
+const UNSPECIFIED_V4 = netAddr("0.0.0.0", 0);
+const UNSPECIFIED_V6 = netAddr("::", 0);
+
+/** The unspecified address of `addr`'s family (IPv4 when `addr` is unknown too), port 0. */
+function unspecified(addr: NetAddr | undefined): NetAddr {
+  return addr?.family === "ipv6" ? UNSPECIFIED_V6 : UNSPECIFIED_V4;
 }

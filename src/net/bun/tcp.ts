@@ -84,10 +84,9 @@ export class BunTcpListener implements TcpListener, Opener {
 
   /** @internal Called by the `open` handler: hands the new connection over, or queues it for `accept()`. */
   opened(socket: BunSocket<Owner>): void {
-    // The local endpoint is known now (routing by port needs it); the client's is read on first use (see
-    // `BunConn.remoteAddr`).
-    const local = this.#local ?? netAddr(socket.localAddress, socket.localPort);
-    const conn = new BunConn(socket, local, undefined);
+    // The local port is the listener's (routing by port needs nothing more); the local IP on a wildcard listener
+    // and the client's address are read on first use (see `BunConn.localAddr` and `BunConn.remoteAddr`).
+    const conn = new BunConn(socket, this.#local, undefined, this.#addr);
     // Set before the handler runs: a handler that closes the connection at once (a connection limit) makes Bun
     // run the `close` callback right away, and that must reach the connection.
     socket.data = conn;
