@@ -10,6 +10,7 @@ import { App, type AppListener, BackendConfigError } from "../app.ts";
 import { type Config, ConfigError, configError, loadConfig, preloadConfigFile } from "../config/load.ts";
 import { STRATEGIES } from "../strategies/mod.ts";
 import { createLogger, type Logger, stderrSink } from "../logging/logger.ts";
+import { flushStderrLog } from "../logging/stderr_writer.ts";
 import { createFileSink, type FileSink } from "../logging/file_sink.ts";
 import { createMetrics } from "../metrics/metrics.ts";
 import type { OtlpExporter } from "../metrics/otlp/mod.ts";
@@ -262,6 +263,7 @@ export async function run(argv: readonly string[]): Promise<number> {
 }
 
 function fail(err: unknown): number {
+  flushStderrLog(); // the log lines before it come first
   if (err instanceof ConfigError) {
     console.error(`pmmux: ${err.message}`);
     return 2;

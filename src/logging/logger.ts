@@ -5,6 +5,8 @@
  * @module
  */
 
+import { stderrWriter } from "./stderr_writer.ts";
+
 /** Log levels, lowest first (`none` disables logging). */
 export const LEVELS = ["trace", "debug", "information", "warning", "error", "critical", "none"] as const;
 /** A log level. */
@@ -66,12 +68,16 @@ const SHORT: Record<Level, string> = {
   none: "none",
 };
 
-/** A sink writing to the process's standard error. */
+/**
+ * A sink writing to the process's standard error: a line below `warning` written within a few milliseconds
+ * of the last write waits to go out with the others, a warning or worse is written at once (see
+ * `stderr_writer.ts`).
+ */
 export function stderrSink(): LogSink {
+  const writer = stderrWriter();
   return {
-    write(line) {
-      // console.error is available and unbuffered-enough on both runtimes.
-      console.error(line);
+    write(line, level) {
+      writer.line(line, RANK[level] >= RANK.warning);
     },
   };
 }
