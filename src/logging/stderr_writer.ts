@@ -1,7 +1,7 @@
 /**
  * Log lines to standard error, written in batches. At the default level every finished connection writes an
- * access line; one `write` per line (`console.error`) cost 5-6% of the new connections/s with standard error on
- * `/dev/null` and 12-14% on a pipe, as under systemd or a container runtime (bench/README.md). Here a line
+ * access line; one `write` per line (`console.error`) cost 3-6% of the new connections/s with standard error on
+ * `/dev/null` and 12-16% on a pipe, as under systemd or a container runtime (bench/README.md). Here a line
  * goes out at once when nothing was written in the last {@linkcode FLUSH_MS}; otherwise it waits for the rest
  * of that interval and goes out with the others in one `write`. A warning or worse goes out at once, after the
  * lines before it, and whatever waits is written at exit. So a quiet process writes each line as it comes,
