@@ -61,28 +61,23 @@ export class BunConn extends ClosedOnce implements Conn {
   #finAfterOut = false;
 
   /**
-   * Wraps a socket in its `open` callback. The caller gives each endpoint it knows without asking: an accepted
-   * socket's local one when its listener is bound to one IP, a connected socket's remote one (the IP literal it
-   * connected to, or read at `open`), and for an accepted socket the listener's address. The others are read
-   * on first use (see {@linkcode BunConn.localAddr} and {@linkcode BunConn.remoteAddr}): each of Bun's address
-   * getters is a system call, and after a close Bun reports none.
+   * Wraps a socket in its `open` callback. The caller gives what it knows without asking: a connected
+   * socket's remote endpoint (the IP literal it connected to, or read at `open`), an accepted socket's listener
+   * address (its local endpoint when bound to one IP, its local port always). The rest is read on first use
+   * (see {@linkcode BunConn.localAddr} and {@linkcode BunConn.remoteAddr}): each of Bun's address getters is a
+   * system call, and after a close Bun reports none.
    *
    * TCP_NODELAY is on without asking: Bun's socket layer sets it on every socket it accepts, and on every
    * socket it connects both when connecting and at `open` (`strace`: one `setsockopt` after `accept4`, two
    * for a connect). Setting it again here was two more system calls per proxied connection.
    * `tests/net/conformance.ts` checks that small writes are not held back on either kind of connection.
    */
-  constructor(
-    socket: BunSocket<unknown>,
-    local: NetAddr | undefined,
-    remote: NetAddr | undefined,
-    listener?: NetAddr,
-  ) {
+  constructor(socket: BunSocket<unknown>, remote: NetAddr | undefined, listener?: NetAddr) {
     super();
     this.#socket = socket;
-    this.#local = local;
     this.#remote = remote;
     this.#listener = listener;
+    if (listener !== undefined && !isWildcard(listener.ip)) this.#local = listener;
     this.#queue = new ChunkQueue(HIGH_WATER, LOW_WATER, socket);
   }
 
@@ -404,6 +399,11 @@ export class BunConn extends ClosedOnce implements Conn {
     const why = code || (this.#isClosed ? "ENOTCONN" : "EPIPE");
     return netError("Cannot write to", formatAddr(this.remoteAddr), why, cause ?? undefined);
   }
+}
+
+/** True for `0.0.0.0` and `::`, whose accepted sockets each have their own local address. */
+function isWildcard(ip: string): boolean {
+  return ip === "0.0.0.0" || ip === "::";
 }
 
 /** One of a socket's endpoints from Bun's getters, or `unknown` once Bun no longer knows it (after a close). */

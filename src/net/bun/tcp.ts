@@ -58,8 +58,6 @@ export class BunTcpListener implements TcpListener, Opener {
   /** Set by `serve()`: gets each connection in its `open` callback. */
   #onConn: ((conn: Conn) => void) | null = null;
   #isClosed = false;
-  /** The local address of every accepted socket when bound to one IP (not a wildcard). */
-  #local: NetAddr | undefined;
 
   /** Binds; throws the runtime's error. */
   listen(hostname: string, port: number): void {
@@ -74,7 +72,6 @@ export class BunTcpListener implements TcpListener, Opener {
     listener.getsockname(bound);
     this.#listener = listener;
     this.#addr = netAddr(bound.address ?? listener.hostname, bound.port ?? listener.port);
-    if (!isWildcard(this.#addr.ip)) this.#local = this.#addr;
   }
 
   /** The bound address. */
@@ -86,7 +83,7 @@ export class BunTcpListener implements TcpListener, Opener {
   opened(socket: BunSocket<Owner>): void {
     // The local port is the listener's (routing by port needs nothing more); the local IP on a wildcard listener
     // and the client's address are read on first use (see `BunConn.localAddr` and `BunConn.remoteAddr`).
-    const conn = new BunConn(socket, this.#local, undefined, this.#addr);
+    const conn = new BunConn(socket, undefined, this.#addr);
     // Set before the handler runs: a handler that closes the connection at once (a connection limit) makes Bun
     // run the `close` callback right away, and that must reach the connection.
     socket.data = conn;
@@ -189,11 +186,7 @@ class ConnectAttempt implements Opener {
       return;
     }
     // The local endpoint is read only if asked for (see `BunConn.localAddr`).
-    const conn = new BunConn(
-      socket,
-      undefined,
-      this.#remote ?? netAddr(socket.remoteAddress, socket.remotePort),
-    );
+    const conn = new BunConn(socket, this.#remote ?? netAddr(socket.remoteAddress, socket.remotePort));
     socket.data = conn;
     this.#settle();
     this.#resolve(conn);
@@ -220,11 +213,6 @@ class ConnectAttempt implements Opener {
     this.#signal?.removeEventListener("abort", this);
     if (this.#timer !== undefined) this.#deadlines!.done(this.#timer);
   }
-}
-
-/** True for `0.0.0.0` and `::`, whose accepted sockets each have their own local address. */
-function isWildcard(ip: string): boolean {
-  return ip === "0.0.0.0" || ip === "::";
 }
 
 const IP_LITERAL = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[\da-fA-F:.]*:[\da-fA-F:.]*)$/;
