@@ -124,6 +124,8 @@ export interface TcpListener {
   /**
    * Resolves with the next accepted connection, or `null` once the listener is closed. Rejects on a
    * transient accept error (too many open files); the listener stays usable, so call again after a pause.
+   * A connection its peer reset before it was accepted is no such error: `accept()` either passes it over
+   * or resolves with it (its first read then reports the reset or the end).
    */
   accept(): Promise<Conn | null>;
   /**

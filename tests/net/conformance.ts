@@ -8,6 +8,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import nodeNet from "node:net";
 import type { Conn, NetAdapter, NetAddr, TcpListener } from "../../src/net/types.ts";
 import {
   assertAddr,
@@ -212,6 +213,50 @@ function tcpBasics(makeAdapter: MakeAdapter): void {
       server.close();
     } finally {
       client.close();
+      listener.close();
+    }
+  });
+
+  test("connections reset before accept() are no accept error: the next one is accepted", {
+    timeout: 10_000,
+  }, async () => {
+    const net = await makeAdapter();
+    const listener = await net.listenTcp({ hostname: "127.0.0.1", port: 0 });
+    const port = listener.addr.port;
+    const accepted: Conn[] = [];
+    let good: Conn | null = null;
+    try {
+      // Three clients connect and reset (RST) before the listener accepts; then one that stays.
+      for (let i = 0; i < 3; i++) {
+        await new Promise<void>((resolve, reject) => {
+          const s = nodeNet.connect(port, "127.0.0.1", () => {
+            s.resetAndDestroy();
+            resolve();
+          });
+          s.on("error", reject);
+        });
+      }
+      await sleep(100); // the resets reach the listener's queue before accept()
+      good = await net.connectTcp({ hostname: "127.0.0.1", port });
+      const goodPort = good.localAddr.port;
+      for (let i = 0; i < 4; i++) {
+        const conn = await within(listener.accept(), 2000, `accept #${i + 1}`);
+        assert.ok(conn !== null);
+        accepted.push(conn);
+        if (conn.remoteAddr.port === goodPort) break;
+      }
+      const served = accepted.at(-1)!;
+      assert.equal(served.remoteAddr.port, goodPort, "the client that stayed is accepted");
+      await good.write(encoder.encode("still here"));
+      assert.equal(decoder.decode((await within(served.read(), 2000, "read"))!), "still here");
+      // A reset connection that was handed over anyway reports the reset or the end at its first read.
+      for (const conn of accepted.slice(0, -1)) {
+        const first = await within(conn.read().catch((error) => error), 2000, "first read of a reset one");
+        assert.ok(first === null || (first as { code?: string }).code === "ECONNRESET", String(first));
+      }
+    } finally {
+      good?.close();
+      for (const conn of accepted) conn.close();
       listener.close();
     }
   });

@@ -42,6 +42,11 @@ function isLocalClose(code: string): boolean {
   return code === "EBADF" || code === "EINTR";
 }
 
+/** Errors of `accept` that concern only the connection being accepted, which its peer already reset. */
+function isGoneBeforeAccept(code: string): boolean {
+  return code === "ENOTCONN" || code === "ECONNABORTED" || code === "ECONNRESET";
+}
+
 /**
  * A {@linkcode Conn} over a `Deno.TcpConn`. Reads go into a pooled 16 KiB buffer, switching to 64 KiB while
  * reads keep filling it and back once they come in small; the chunk returned is a view of that buffer.
@@ -272,15 +277,22 @@ export class DenoTcpListener implements TcpListener {
     this.addr = netAddr(listener.addr.hostname, listener.addr.port);
   }
 
-  /** Accepts the next connection; `null` once closed. Rejects on a transient error (EMFILE): call again. */
+  /**
+   * Accepts the next connection; `null` once closed. Rejects on a transient error (EMFILE): call again. A
+   * connection its peer reset before it was accepted is passed over: Deno rejects it with ENOTCONN (it reads
+   * the peer's address, which is gone), and that is no reason for the caller to pause.
+   */
   async accept(): Promise<Conn | null> {
-    if (this.#isClosed) return null;
-    try {
-      return new DenoConn(await this.#listener.accept());
-    } catch (error) {
-      const code = errorCode(error);
-      if (this.#isClosed || isLocalClose(code)) return null;
-      throw netError("Cannot accept on", formatAddr(this.addr), code, error);
+    for (;;) {
+      if (this.#isClosed) return null;
+      try {
+        return new DenoConn(await this.#listener.accept());
+      } catch (error) {
+        const code = errorCode(error);
+        if (this.#isClosed || isLocalClose(code)) return null;
+        if (isGoneBeforeAccept(code)) continue;
+        throw netError("Cannot accept on", formatAddr(this.addr), code, error);
+      }
     }
   }
 
