@@ -55,6 +55,8 @@ export interface AppOptions {
   udpMaxSessions?: number;
   /** @default Infinity */
   maxConnections?: number;
+  /** Where `maxConnections` came from when not from `--max-connections` (named in the warning). */
+  maxConnectionsSource?: string;
   /** @default Infinity */
   maxConnectionsPerIp?: number;
   /** New connections allowed per client IP and period. @default undefined (unlimited) */
@@ -142,6 +144,7 @@ export class App {
       selectionTimeout: options.selectionTimeout,
       previewLimit: options.previewBufferLimit,
       maxConnections: options.maxConnections,
+      maxConnectionsSource: options.maxConnectionsSource,
       maxConnectionsPerIp: options.maxConnectionsPerIp,
       connectionRatePerIp: options.connectionRatePerIp,
       logger: services.logger.child("router"),

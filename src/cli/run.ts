@@ -26,6 +26,7 @@ import {
   type PluginTables,
 } from "../extensions/mod.ts";
 import { bindingNegotiators } from "../negotiators/proxy_protocol.ts";
+import { connectionCapFor, openFileLimit } from "../core/fd_limit.ts";
 import type { createTlsFromConfig } from "../tls/from_config.ts";
 import type { Acme } from "../acme/mod.ts";
 import type { CertificateStore } from "../tls/store.ts";
@@ -87,6 +88,23 @@ export function listenersOf(config: Config, logger: Logger = createLogger({ leve
   return out;
 }
 
+/**
+ * The global connection cap: `--max-connections` when set, else what the open-file limit allows (see
+ * `src/core/fd_limit.ts`), else none.
+ */
+export function maxConnectionsOf(
+  config: Pick<Config, "maxConnections">,
+  readLimit: () => number | undefined = openFileLimit,
+): { maxConnections: number; maxConnectionsSource?: string } {
+  if (config.maxConnections !== undefined) return { maxConnections: config.maxConnections };
+  const limit = readLimit();
+  if (limit === undefined) return { maxConnections: Infinity };
+  return {
+    maxConnections: connectionCapFor(limit),
+    maxConnectionsSource: `the default for an open-file limit of ${limit}`,
+  };
+}
+
 /** Builds the app from a loaded configuration; backend errors become ConfigErrors naming their source. */
 export function buildApp(
   config: Config,
@@ -111,7 +129,7 @@ export function buildApp(
       previewBufferLimit: config.previewBufferLimit,
       queueLength: config.queueLength,
       udpMaxSessions: config.udpMaxSessions,
-      maxConnections: config.maxConnections ?? Infinity,
+      ...maxConnectionsOf(config),
       maxConnectionsPerIp: config.maxConnectionsPerIp ?? Infinity,
       connectionRatePerIp: config.connectionRatePerIp,
       shutdownGrace: config.shutdownGrace,

@@ -170,7 +170,7 @@ const logging = inGroup("logging", [
 const limits = inGroup("limits", [
   optionalIntOption("max-connections", {
     min: 1,
-    defaultText: "unlimited",
+    defaultText: "(open-file limit - 64) / 2",
     help: "Maximum concurrent TCP connections; further ones are closed at accept",
   }),
   optionalIntOption("max-connections-per-ip", {

@@ -32,6 +32,8 @@ export interface TcpRouterOptions {
   previewLimit?: number;
   /** Global connection cap (`--max-connections`). @default Infinity */
   maxConnections?: number;
+  /** Where the cap came from when not from `--max-connections`, for the warning when it is reached. */
+  maxConnectionsSource?: string;
   /** Per-client-IP connection cap (`--max-connections-per-ip`). @default Infinity */
   maxConnectionsPerIp?: number;
   /** Per-client-IP new-connection rate (`--connection-rate-per-ip`). @default undefined (unlimited) */
@@ -219,8 +221,15 @@ class RoutedContext implements ConnContext {
 
 /** Routes accepted TCP connections. */
 export class TcpRouter {
-  #o: Required<Omit<TcpRouterOptions, "logger" | "metrics" | "table" | "strategy" | "connectionRatePerIp">>;
+  #o: Required<
+    Omit<
+      TcpRouterOptions,
+      "logger" | "metrics" | "table" | "strategy" | "connectionRatePerIp" | "maxConnectionsSource"
+    >
+  >;
   #rate: RateLimiter | undefined;
+  #capSource: string | undefined;
+  #capWarnedAt = -Infinity;
   #table: BackendTable;
   #strategy: Strategy;
   #log: Logger;
@@ -242,6 +251,7 @@ export class TcpRouter {
     this.#total = options.metrics.counter("router.connection.total", { protocol: "Tcp" });
     this.#selection = options.metrics.histogram("router.selection.duration", { protocol: "Tcp" });
     this.#rate = options.connectionRatePerIp ? new RateLimiter(options.connectionRatePerIp) : undefined;
+    this.#capSource = options.maxConnectionsSource;
     this.#o = {
       negotiators: options.negotiators ?? [],
       selectionTimeout: options.selectionTimeout ?? 5000,
@@ -281,6 +291,7 @@ export class TcpRouter {
     if (this.#log.enabled("information")) ctx.client = conn.remoteAddr;
     this.#total.add();
     if (this.#open.size >= this.#o.maxConnections) {
+      this.#capReached(started);
       this.#fail(conn, ctx, "max-connections");
       listener.finished?.();
       return;
@@ -513,6 +524,18 @@ export class TcpRouter {
       }: ${asked}; bytes=${preview.length}${preview.eof ? " eof" : ""}${
         timedOut ? " deadline" : ""
       } ms=${ms}`,
+    );
+  }
+
+  /** Warns that the global cap closes new connections, at most once a minute (each one is logged at info). */
+  #capReached(now: number): void {
+    if (now - this.#capWarnedAt < 60_000) return;
+    this.#capWarnedAt = now;
+    const cap = this.#o.maxConnections;
+    this.#log.warn(
+      `Connection limit reached: ${cap} open (--max-connections ${cap}${
+        this.#capSource ? `, ${this.#capSource}` : ""
+      }); new connections are closed until some end (this warning: at most once a minute)`,
     );
   }
 

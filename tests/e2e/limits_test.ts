@@ -3,7 +3,17 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { connect, exchange, namedEcho, readUntil, startMux, waitFor } from "../helpers/net.ts";
+import { readFileSync } from "node:fs";
+import type { Conn } from "../../src/net/types.ts";
+import { connect, dec, exchange, namedEcho, net, readUntil, startMux, waitFor } from "../helpers/net.ts";
+import { startMain } from "../helpers/spawn.ts";
+import { freePort, within } from "../net/helpers.ts";
+
+/** User + system CPU seconds of a process so far (`/proc/PID/stat`). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 describe("connection limits", () => {
   test("max-connections on a backend sends the excess to the next candidate", async () => {
@@ -67,4 +77,66 @@ describe("connection limits", () => {
       await m.stop();
     }
   });
+
+  test(
+    "without --max-connections the open-file limit sets the cap: the excess is closed, no accept loop spins",
+    {
+      timeout: 60_000,
+    },
+    async () => {
+      // Under `ulimit -n 150` the cap is (150 - 64) / 2 = 43 relayed connections. 100 clients are more than 150
+      // descriptors can hold: without the cap, Bun's accept fails with EMFILE and retries at once, forever.
+      const upstream = await namedEcho("up");
+      const port = await freePort(await net());
+      const p = await startMain([
+        "-p",
+        `!:${port}:tcp:bind-address=127.0.0.1`,
+        "-b",
+        `e:pass:target.ip=127.0.0.1,target.port=${upstream.port}`,
+      ], { maxOpenFiles: 150 });
+      const clients: Conn[] = [];
+      try {
+        for (let i = 0; i < 100; i++) clients.push(await connect(port));
+        const firsts = await within(
+          Promise.all(clients.map(async (c) => {
+            try {
+              const chunk = await within(c.read(), 10_000, "the first bytes");
+              return chunk === null ? "" : dec.decode(chunk);
+            } catch (error) {
+              return String(error);
+            }
+          })),
+          15_000,
+          "every client served or closed",
+        );
+        assert.equal(firsts.filter((f) => f === "up\n").length, 43, "43 relayed");
+        assert.equal(firsts.filter((f) => f === "").length, 57, "57 closed at once");
+        const before = cpuSeconds(p.pid);
+        await new Promise((r) => setTimeout(r, 1000));
+        const busy = cpuSeconds(p.pid) - before;
+        assert.ok(busy < 0.5, `pmmux used ${busy} s of CPU in 1 s while full`);
+        const warnings = p.output().split("\n").filter((l) => l.includes("Connection limit reached"));
+        assert.equal(warnings.length, 1, p.output().slice(-2000));
+        assert.match(
+          warnings[0],
+          /43 open \(--max-connections 43, the default for an open-file limit of 150\)/,
+        );
+        for (const c of clients) c.close();
+        clients.length = 0;
+        assert.equal(upstream.accepted, 43);
+        // Once they end, new connections are relayed again (until pmmux sees the ends, one that is closed at
+        // accept after it wrote is reset).
+        let again = "";
+        for (let i = 0; i < 50 && again !== "up\nback"; i++) {
+          again = await exchange(port, "back").catch((error) => String(error));
+          if (again !== "up\nback") await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.equal(again, "up\nback");
+      } finally {
+        for (const c of clients) c.close();
+        await p.stop();
+        upstream.close();
+      }
+    },
+  );
 });

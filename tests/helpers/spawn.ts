@@ -32,12 +32,25 @@ export function runMain(
   return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
 
-/** Starts pmmux in the background; resolves once `needle` appears on stderr. */
+/**
+ * Starts pmmux in the background; resolves once `needle` appears on stderr. `maxOpenFiles` runs it under
+ * `ulimit -n` (soft and hard) through `sh`.
+ */
 export function startMain(
   args: string[],
-  options: { env?: Record<string, string>; cwd?: string; needle?: string; timeout?: number } = {},
+  options: {
+    env?: Record<string, string>;
+    cwd?: string;
+    needle?: string;
+    timeout?: number;
+    maxOpenFiles?: number;
+  } = {},
 ): Promise<{ stop(signal?: NodeJS.Signals): Promise<number | null>; output(): string; pid: number }> {
-  const [cmd, argv] = mainCommand(args);
+  let [cmd, argv] = mainCommand(args);
+  if (options.maxOpenFiles !== undefined) {
+    argv = ["-c", `ulimit -n ${options.maxOpenFiles} && exec "$@"`, "sh", cmd, ...argv];
+    cmd = "sh";
+  }
   const child = spawn(cmd, argv, {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: "1", ...options.env },
