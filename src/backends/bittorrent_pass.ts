@@ -57,7 +57,13 @@ function udpHandler(inner: BackendHandler): BackendHandler {
           return ctx.writer.send(data);
         },
       };
-      return inner.openUdp!({ props: ctx.props, local: ctx.local, touch: () => ctx.touch(), writer });
+      return inner.openUdp!({
+        props: ctx.props,
+        local: ctx.local,
+        touch: () => ctx.touch(),
+        failed: () => ctx.failed(),
+        writer,
+      });
     },
   };
 }

@@ -46,6 +46,7 @@ export function openUdpForward(ctx: UdpSessionContext, options: UdpForwardOption
       );
       queue = undefined;
       closed = true;
+      ctx.failed();
     }
   })();
   void ready;

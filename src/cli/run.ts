@@ -26,7 +26,7 @@ import {
   type PluginTables,
 } from "../extensions/mod.ts";
 import { bindingNegotiators } from "../negotiators/proxy_protocol.ts";
-import { connectionCapFor, openFileLimit } from "../core/fd_limit.ts";
+import { fdBudget, openFileLimit } from "../core/fd_limit.ts";
 import type { createTlsFromConfig } from "../tls/from_config.ts";
 import type { Acme } from "../acme/mod.ts";
 import type { CertificateStore } from "../tls/store.ts";
@@ -89,19 +89,39 @@ export function listenersOf(config: Config, logger: Logger = createLogger({ leve
 }
 
 /**
- * The global connection cap: `--max-connections` when set, else what the open-file limit allows (see
- * `src/core/fd_limit.ts`), else none.
+ * The global TCP connection cap and the UDP session cap: `--max-connections` and `--udp-max-sessions`, with
+ * the defaults and bounds the open-file limit sets (see `src/core/fd_limit.ts`); no cap and the configured
+ * sessions where the limit is unknown. `udpLowered` is set when the limit lowered `--udp-max-sessions`.
  */
-export function maxConnectionsOf(
-  config: Pick<Config, "maxConnections">,
+export function connectionCaps(
+  config: Pick<Config, "maxConnections" | "udpMaxSessions">,
   readLimit: () => number | undefined = openFileLimit,
-): { maxConnections: number; maxConnectionsSource?: string } {
-  if (config.maxConnections !== undefined) return { maxConnections: config.maxConnections };
+): {
+  maxConnections: number;
+  maxConnectionsSource?: string;
+  udpMaxSessions: number;
+  udpLowered?: string;
+} {
   const limit = readLimit();
-  if (limit === undefined) return { maxConnections: Infinity };
+  if (limit === undefined) {
+    return { maxConnections: config.maxConnections ?? Infinity, udpMaxSessions: config.udpMaxSessions };
+  }
+  const budget = fdBudget(limit, config.udpMaxSessions);
+  const udp = budget.udp < config.udpMaxSessions
+    ? {
+      udpLowered:
+        `--udp-max-sessions ${config.udpMaxSessions} is lowered to ${budget.udp} for an open-file ` +
+        `limit of ${limit}; beyond it the least recently used session is evicted`,
+    }
+    : {};
+  if (config.maxConnections !== undefined) {
+    return { maxConnections: config.maxConnections, udpMaxSessions: budget.udp, ...udp };
+  }
   return {
-    maxConnections: connectionCapFor(limit),
+    maxConnections: budget.tcp,
     maxConnectionsSource: `the default for an open-file limit of ${limit}`,
+    udpMaxSessions: budget.udp,
+    ...udp,
   };
 }
 
@@ -120,6 +140,8 @@ export function buildApp(
   );
   if (config.tlsEnable && !createTls) throw new Error("TLS is enabled but the TLS module was not loaded");
   const tls = createTls?.(config, { logger: logger.child("tls"), metrics });
+  const caps = connectionCaps(config);
+  if (caps.udpLowered) logger.info(caps.udpLowered);
   try {
     const app: App & { tlsStore?: CertificateStore } = new App({
       backends: config.backends,
@@ -128,8 +150,9 @@ export function buildApp(
       selectionTimeout: config.selectionTimeout,
       previewBufferLimit: config.previewBufferLimit,
       queueLength: config.queueLength,
-      udpMaxSessions: config.udpMaxSessions,
-      ...maxConnectionsOf(config),
+      udpMaxSessions: caps.udpMaxSessions,
+      maxConnections: caps.maxConnections,
+      maxConnectionsSource: caps.maxConnectionsSource,
       maxConnectionsPerIp: config.maxConnectionsPerIp ?? Infinity,
       connectionRatePerIp: config.connectionRatePerIp,
       shutdownGrace: config.shutdownGrace,

@@ -101,6 +101,11 @@ export interface UdpSessionContext {
   readonly local: NetAddr;
   /** Call on traffic from the backend side, so the session does not expire while replies flow. */
   touch(): void;
+  /**
+   * Call when the session cannot go on (its socket could not be bound): the router ends it, so the client's
+   * next datagram is routed afresh instead of being dropped until the session expires.
+   */
+  failed(): void;
 }
 
 /** Options a health check runs with (SPEC §11). */

@@ -5,7 +5,8 @@
  * When it is reached anyway, an `accept` fails with EMFILE; Deno's listener then pauses and warns, but Bun
  * accepts in its own loop and retries at once, using a whole core and serving nobody (measured: 2.0 s of CPU
  * in 2 s under `ulimit -n 100` with 150 clients). Capping connections below the limit keeps a descriptor free
- * for each accept, so the excess is closed at once, on both runtimes alike.
+ * for each accept, so the excess is closed at once, on both runtimes alike. UDP sessions, one descriptor each,
+get a share too, so that they are evicted (least recently used first) before a new one cannot bind.
  *
  * @module
  */
@@ -35,12 +36,23 @@ export function openFileLimit(text?: string): number | undefined {
   return Number(m[1]);
 }
 
+/** What `limit` descriptors hold: TCP connections (two descriptors each) and UDP sessions (one each). */
+export interface FdBudget {
+  /** The default TCP connection cap. */
+  readonly tcp: number;
+  /** UDP sessions: `udpMaxSessions`, lowered to a quarter of what the reserve leaves when that is less. */
+  readonly udp: number;
+}
+
 /**
- * The TCP connections that fit in `limit` descriptors: a relayed connection holds two (client and upstream),
- * and {@linkcode FD_RESERVE} are kept for the rest. At least 1.
+ * Splits `limit` descriptors: {@linkcode FD_RESERVE} kept, UDP sessions up to a quarter of the rest (an
+ * evicted least-recently-used session is better than a session that cannot bind), and two per TCP connection
+ * from what remains. Each at least 1.
  *
- * @example connectionCapFor(1024) // 480
+ * @example fdBudget(1024, 4096) // { tcp: 360, udp: 240 }
  */
-export function connectionCapFor(limit: number): number {
-  return Math.max(1, Math.floor((limit - FD_RESERVE) / 2));
+export function fdBudget(limit: number, udpMaxSessions: number): FdBudget {
+  const available = limit - FD_RESERVE;
+  const udp = Math.max(1, Math.min(udpMaxSessions, Math.floor(available / 4)));
+  return { tcp: Math.max(1, Math.floor((available - udp) / 2)), udp };
 }

@@ -195,6 +195,7 @@ export class UdpRouter {
     const socket = p.socket;
     const client = p.client;
     let session: Session | undefined;
+    let failedEarly = false;
     const writer: UdpClientWriter = {
       client,
       send: (data) => {
@@ -210,6 +211,10 @@ export class UdpRouter {
         local: socket.addr,
         touch: () => {
           if (session) session.last = Date.now();
+        },
+        failed: () => {
+          if (session) this.#end(session, "error");
+          else failedEarly = true;
         },
       });
     } catch (err) {
@@ -239,6 +244,7 @@ export class UdpRouter {
       session.ingress += d.length;
       handler.onDatagram(d);
     }
+    if (failedEarly) this.#end(session, "error");
   }
 
   #end(s: Session, reason: "expired" | "evicted" | "error" | "removed" | "shutdown"): void {

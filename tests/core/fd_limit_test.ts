@@ -3,8 +3,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { connectionCapFor, openFileLimit } from "../../src/core/fd_limit.ts";
-import { maxConnectionsOf } from "../../src/cli/run.ts";
+import { fdBudget, openFileLimit } from "../../src/core/fd_limit.ts";
+import { connectionCaps } from "../../src/cli/run.ts";
 
 const LIMITS = `Limit                     Soft Limit           Hard Limit           Units
 Max cpu time              unlimited            unlimited            seconds
@@ -20,19 +20,29 @@ test("openFileLimit reads the soft limit; unlimited or absent gives undefined", 
   assert.ok(own === undefined || (Number.isInteger(own) && own > 0), String(own));
 });
 
-test("the cap leaves 64 descriptors and gives each connection two, at least one", () => {
-  assert.equal(connectionCapFor(1024), 480);
-  assert.equal(connectionCapFor(150), 43);
-  assert.equal(connectionCapFor(64), 1);
+test("the budget keeps 64 descriptors, gives UDP sessions up to a quarter of the rest, TCP two each", () => {
+  assert.deepEqual(fdBudget(1024, 4096), { tcp: 360, udp: 240 });
+  assert.deepEqual(fdBudget(20000, 4096), { tcp: 7920, udp: 4096 });
+  assert.deepEqual(fdBudget(150, 4096), { tcp: 32, udp: 21 });
+  assert.deepEqual(fdBudget(150, 5), { tcp: 40, udp: 5 });
+  assert.deepEqual(fdBudget(64, 4096), { tcp: 1, udp: 1 });
 });
 
-test("--max-connections wins over the limit; without either there is no cap", () => {
-  assert.deepEqual(maxConnectionsOf({ maxConnections: 5000 }, () => 1024), { maxConnections: 5000 });
-  assert.deepEqual(maxConnectionsOf({ maxConnections: undefined }, () => 1024), {
-    maxConnections: 480,
-    maxConnectionsSource: "the default for an open-file limit of 1024",
+test("--max-connections wins over the limit; --udp-max-sessions is lowered to fit; no limit, no cap", () => {
+  assert.deepEqual(connectionCaps({ maxConnections: 5000, udpMaxSessions: 100 }, () => 1024), {
+    maxConnections: 5000,
+    udpMaxSessions: 100,
   });
-  assert.deepEqual(maxConnectionsOf({ maxConnections: undefined }, () => undefined), {
+  assert.deepEqual(connectionCaps({ maxConnections: undefined, udpMaxSessions: 4096 }, () => 1024), {
+    maxConnections: 360,
+    maxConnectionsSource: "the default for an open-file limit of 1024",
+    udpMaxSessions: 240,
+    udpLowered:
+      "--udp-max-sessions 4096 is lowered to 240 for an open-file limit of 1024; beyond it the least " +
+      "recently used session is evicted",
+  });
+  assert.deepEqual(connectionCaps({ maxConnections: undefined, udpMaxSessions: 4096 }, () => undefined), {
     maxConnections: Infinity,
+    udpMaxSessions: 4096,
   });
 });

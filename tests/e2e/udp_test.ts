@@ -4,7 +4,9 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
-import { dec, exchange, startMux, type TestUdp, udpSocket, waitFor } from "../helpers/net.ts";
+import { dec, exchange, net, startMux, type TestUdp, udpSocket, waitFor } from "../helpers/net.ts";
+import type { BindUdpOptions } from "../../src/net/types.ts";
+import { netError } from "../../src/net/errors.ts";
 
 const counter = (m: { metrics: { snapshot(): { name: string; value: number }[] } }, name: string) =>
   m.metrics.snapshot().filter((s) => s.name === name).reduce((a, s) => a + s.value, 0);
@@ -98,6 +100,38 @@ describe("UDP routing end to end", () => {
       assert.equal(counter(m, "router.session.expired"), 1);
       c.send("2", m.udpPort);
       assert.equal(dec.decode(await c.next()), "2");
+      assert.equal(counter(m, "router.session.created"), 2);
+    } finally {
+      c.close();
+      await m.stop();
+    }
+  });
+
+  test("a session whose upstream socket cannot bind ends: the client's next datagram opens a new one", async () => {
+    const real = await net();
+    let refusals = 1;
+    // A session's socket binds the wildcard address; the listener binds 127.0.0.1.
+    const flaky = new Proxy(real, {
+      get(target, key) {
+        if (key !== "bindUdp") return Reflect.get(target, key);
+        return (options: BindUdpOptions) => {
+          if (options.hostname !== "0.0.0.0" || refusals === 0) return target.bindUdp(options);
+          refusals--;
+          return Promise.reject(netError("Cannot bind UDP on", `${options.hostname}:0`, "EMFILE"));
+        };
+      },
+    });
+    const m = await startMux([`p:pass:target.ip=127.0.0.1,target.port=${upstream.port}`], {
+      transports: ["udp"],
+      net: flaky,
+    });
+    const c = await udpSocket();
+    try {
+      c.send("lost", m.udpPort);
+      await waitFor(() => m.logs.some((l) => l.includes("too many open files")), 2000, "the bind failure");
+      await waitFor(() => m.app.udp.sessionCount === 0, 2000, "the failed session to end");
+      c.send("again", m.udpPort);
+      assert.equal(dec.decode(await c.next()), "up:again");
       assert.equal(counter(m, "router.session.created"), 2);
     } finally {
       c.close();

@@ -148,6 +148,8 @@ export async function startMux(
   options: Partial<AppOptions> & {
     transports?: ("tcp" | "udp")[];
     level?: "debug" | "information" | "warning";
+    /** The socket adapter pmmux uses (a wrapper that injects failures); the runtime's by default. */
+    net?: NetAdapter;
   } = {},
 ): Promise<TestMux> {
   const sink = memorySink();
@@ -160,7 +162,7 @@ export async function startMux(
       shutdownGrace: 500,
       ...options,
     },
-    { net: await net(), logger, metrics },
+    { net: options.net ?? await net(), logger, metrics },
   );
   let port = 0;
   let udpPort = 0;
