@@ -187,6 +187,9 @@ function respond(
   what: string,
 ): { response: Response; ok: boolean } {
   try {
+    // Deno's Response refuses these, Bun's takes 101 and its server then waits on a connection that switched
+    // to nothing: a 1xx answer that was not an upgrade is the upstream's error on both.
+    if (status < 200 || status > 599) throw new Error(`the upstream answered with status ${status}`);
     return { response: new Response(body, { status, headers }), ok: true };
   } catch (err) {
     return { response: failure(err as Error, log, what), ok: false };

@@ -221,6 +221,36 @@ describe("http-proxy end to end", () => {
     }
   });
 
+  test("answers 502 when the upstream answers a status outside 200-599, 101 to a plain request included", async () => {
+    const answers = ["HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\nraw", "HTTP/1.1 999 Odd\r\n\r\n"];
+    let n = 0;
+    const raw = await (await net()).listenTcp({ hostname: "127.0.0.1", port: 0 });
+    void (async () => {
+      for (;;) {
+        const c = await raw.accept();
+        if (c === null) return;
+        void (async () => {
+          await c.read();
+          await c.write(enc.encode(answers[n++ % answers.length]));
+          // Stays open: a client waiting on the 101 would wait for it.
+          setTimeout(() => c.close(), 10_000);
+        })().catch(() => c.close());
+      }
+    })();
+    try {
+      await withMux([`odd:http-proxy:proxy.address=http://127.0.0.1:${raw.addr.port}`], async (m) => {
+        for (const status of [101, 999]) {
+          const r = await curl(["-m", "5", "-w", "\n%{http_code}", `http://127.0.0.1:${m.port}/x`]);
+          const lines = r.stdout.split("\n");
+          assert.equal(lines.pop(), "502", `upstream ${status}: ${r.stdout} ${r.stderr}`);
+          assert.match(lines.join("\n"), new RegExp(`answered with status ${status}`));
+        }
+      });
+    } finally {
+      raw.close();
+    }
+  });
+
   test("tunnels a WebSocket upgrade to the upstream and echoes a round trip", async () => {
     const up = await startUpstream("u1");
     try {
