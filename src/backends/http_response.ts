@@ -12,6 +12,7 @@ import { parseKey } from "../matchers/mod.ts";
 import { createHttpProbe, HTTP_MATCHER_PARAMS } from "../http/matchers.ts";
 import { checkHeader } from "../http/headers.ts";
 import { LazyImpl } from "./lazy.ts";
+import { DEFAULT_HTTP_IDLE_TIMEOUT, HTTP_IDLE_PARAM, readMs } from "./params.ts";
 import { compileTemplate, requestVars, type Template, type TemplateVars } from "../http/template.ts";
 
 const NO_VARS: TemplateVars = { scheme: "", host: "", port: "", method: "", path: "", query: "" };
@@ -55,6 +56,7 @@ export const httpResponse: BackendProtocol = {
     { key: "response.status", help: "status code 200-599 (default 200)" },
     { key: "response.body", help: "body text; templates {scheme} {host} {port} {method} {path} {query}" },
     { key: "response.header[", help: "response.header[Name]=value, used verbatim; templates as in the body" },
+    HTTP_IDLE_PARAM,
   ],
   create(spec, _transport, services) {
     const probe = createHttpProbe(spec.params);
@@ -69,6 +71,7 @@ export const httpResponse: BackendProtocol = {
     // Without variables the answer is the same for every request: render it once.
     const fixedHeaders = constant ? headers.map(([n, t]): [string, string] => [n, t.render(NO_VARS)]) : [];
     const log = services.logger;
+    const idleTimeout = readMs(spec.params, "idle-timeout", DEFAULT_HTTP_IDLE_TIMEOUT);
 
     const respond = (req: Request, ctx: ConnContext): Response => {
       if (log.enabled("trace")) log.trace(`Connection ${ctx.id}: ${req.method} ${req.url} -> ${status}`);
@@ -83,7 +86,7 @@ export const httpResponse: BackendProtocol = {
       log,
       () =>
         import("../http/response_server.ts").then((m) =>
-          m.createResponseServer({ net: services.net, logger: log, respond })
+          m.createResponseServer({ net: services.net, logger: log, respond, idleTimeout })
         ),
     );
     return {

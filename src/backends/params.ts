@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { param } from "../core/backend.ts";
+import { param, type ParamDecl } from "../core/backend.ts";
 
 /** Reads a required port 1-65535. */
 export function readPort(params: Readonly<Record<string, string>>, key: string): number {
@@ -25,3 +25,13 @@ export function readMs(params: Readonly<Record<string, string>>, key: string, df
   }
   return Number(v);
 }
+
+/** Default `idle-timeout` of the HTTP backends: an idle keep-alive connection is closed after it. */
+export const DEFAULT_HTTP_IDLE_TIMEOUT = 120_000;
+
+/** The `idle-timeout` parameter of the HTTP backends. */
+export const HTTP_IDLE_PARAM: ParamDecl = {
+  key: "idle-timeout",
+  help: "ms without traffic either way before the client connection is closed; 0 never (default " +
+    `${DEFAULT_HTTP_IDLE_TIMEOUT}; http-proxy: at least proxy.activity-timeout + 20000)`,
+};

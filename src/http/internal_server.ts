@@ -52,6 +52,8 @@ export interface InternalHttpServerOptions {
   readonly logger: Logger;
   /** Loopback address to bind. @default "127.0.0.1" */
   readonly hostname?: string;
+  /** ms without traffic either way before a client connection is closed (`idle-timeout`); 0: never. */
+  readonly idleTimeout?: number;
 }
 
 /**
@@ -62,6 +64,7 @@ export class InternalHttpServer {
   #handler: InternalHandler;
   #log: Logger;
   #hostname: string;
+  #idleTimeout: number;
   #server: Promise<HttpServer> | undefined;
   #conns = new Map<number, RoutedConn>();
   #closed = false;
@@ -71,6 +74,7 @@ export class InternalHttpServer {
     this.#handler = options.handler;
     this.#log = options.logger;
     this.#hostname = options.hostname ?? "127.0.0.1";
+    this.#idleTimeout = options.idleTimeout ?? 0;
   }
 
   /** Connections being served now. */
@@ -114,7 +118,7 @@ export class InternalHttpServer {
         await inner.write(first);
         ctx.ingressBytes += first.length;
       }
-      const r = await relay(client, inner, { context: ctx });
+      const r = await relay(client, inner, { context: ctx, idleTimeout: this.#idleTimeout });
       ctx.ingressBytes += r.clientToUpstream;
       ctx.egressBytes += r.upstreamToClient;
       ctx.closeReason = r.reason === "upstream" ? "backend" : r.reason;
@@ -144,7 +148,8 @@ export class InternalHttpServer {
         hostname: this.#hostname,
         port: 0,
         handler: (req, info) => this.#dispatch(req, info),
-        // Bodies are streamed, so no size cap is needed; idle connections are the client's business.
+        // Bodies are streamed, so no size cap is needed; idle client connections are closed by the relay
+        // (`idle-timeout`), not by the runtime's server.
         maxRequestBodySize: Number.MAX_SAFE_INTEGER,
         idleTimeout: 0,
       };

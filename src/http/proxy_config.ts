@@ -7,7 +7,7 @@
 import type { ParamDecl } from "../core/backend.ts";
 import { param } from "../core/backend.ts";
 import { parseKey } from "../matchers/mod.ts";
-import { readMs } from "../backends/params.ts";
+import { DEFAULT_HTTP_IDLE_TIMEOUT, HTTP_IDLE_PARAM, readMs } from "../backends/params.ts";
 import { checkHeader } from "./headers.ts";
 import { compileTemplate, type Template } from "./template.ts";
 
@@ -33,6 +33,14 @@ export interface ProxyConfig {
   readonly timeout: number;
   /** ms without traffic either way (0: none); expiry before the response head → 504. */
   readonly activityTimeout: number;
+  /**
+   * `idle-timeout`: ms without traffic either way before the client connection is closed (0: never). By
+   * default the longer of 120 s and the activity timeout + 20 s, so a slow upstream gets its 504 first;
+   * never when the activity timeout is off.
+   */
+  readonly idleTimeout: number;
+  /** `idle-timeout` as given, for WebSocket and other upgraded tunnels; 0 (never) when not given. */
+  readonly tunnelIdleTimeout: number;
   /** `proxy.transform[RequestHeader.Name]`, in order. */
   readonly requestHeaders: readonly HeaderTransform[];
   /** `proxy.transform[ResponseHeader.Name]`, in order. */
@@ -58,6 +66,7 @@ export const PROXY_PARAMS: readonly ParamDecl[] = [
     key: "proxy.activity-timeout",
     help: `ms without traffic before 504/abort; 0 disables (default ${DEFAULT_ACTIVITY_TIMEOUT})`,
   },
+  HTTP_IDLE_PARAM,
   {
     key: "proxy.transform[",
     help:
@@ -118,12 +127,19 @@ export function readProxyConfig(params: Readonly<Record<string, string>>): Proxy
       throw new RangeError(`unknown transform "${key}": accepted: ${TRANSFORMS.join(", ")}`);
     }
   }
+  const activityTimeout = readMs(params, "proxy.activity-timeout", DEFAULT_ACTIVITY_TIMEOUT);
   return {
     address,
     basePath: address.pathname.replace(/\/+$/, ""),
     preserveHost: preserve === "true",
     timeout: readMs(params, "proxy.timeout", 0),
-    activityTimeout: readMs(params, "proxy.activity-timeout", DEFAULT_ACTIVITY_TIMEOUT),
+    activityTimeout,
+    idleTimeout: readMs(
+      params,
+      "idle-timeout",
+      activityTimeout > 0 ? Math.max(DEFAULT_HTTP_IDLE_TIMEOUT, activityTimeout + 20_000) : 0,
+    ),
+    tunnelIdleTimeout: readMs(params, "idle-timeout", 0),
     requestHeaders,
     responseHeaders,
     pathPrefix,

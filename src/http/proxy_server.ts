@@ -58,6 +58,7 @@ export function createProxyServer(options: ProxyServerOptions): Required<Backend
     net,
     logger: log,
     handler: (req, routed) => app.fetch(req, routed),
+    idleTimeout: config.idleTimeout,
   });
   return {
     async handleTcp(conn, ctx) {

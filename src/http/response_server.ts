@@ -17,6 +17,8 @@ export interface ResponseServerOptions {
   readonly logger: Logger;
   /** Answers one request. */
   readonly respond: (req: Request, ctx: ConnContext) => Response;
+  /** ms without traffic either way before a client connection is closed; 0: never. */
+  readonly idleTimeout: number;
 }
 
 /** Builds the server of one http-response backend (started on the first connection). */
@@ -28,6 +30,7 @@ export function createResponseServer(options: ResponseServerOptions): BackendImp
     net: options.net,
     logger: options.logger,
     handler: (req, routed) => app.fetch(req, { ctx: routed.ctx }),
+    idleTimeout: options.idleTimeout,
   });
   return {
     handleTcp: (conn, ctx) => server.serve(conn, ctx),

@@ -128,7 +128,7 @@ export async function tunnel(
   if (logger.enabled("debug")) {
     logger.debug(`Connection ${ctx.id}: ${line.method} ${line.target} tunnelled (Upgrade)`);
   }
-  const r = await relay(conn, upstream, { context: ctx });
+  const r = await relay(conn, upstream, { context: ctx, idleTimeout: config.tunnelIdleTimeout });
   ctx.ingressBytes += first.bytes.length + r.clientToUpstream;
   ctx.egressBytes += r.upstreamToClient;
   ctx.closeReason = r.reason === "upstream" ? "backend" : r.reason;

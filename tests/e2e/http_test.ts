@@ -68,6 +68,34 @@ describe("http-response end to end", () => {
     });
   });
 
+  test("closes a keep-alive connection idle for idle-timeout, and not one that keeps asking", async () => {
+    await withMux(["web:http-response:response.body=hi,idle-timeout=400"], async (m) => {
+      const ask = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+      const idle = await connect(m.port);
+      const busy = await connect(m.port);
+      try {
+        await idle.write(enc.encode(ask));
+        await readUntil(idle, "hi");
+        const started = Date.now();
+        const idleEnd = idle.read().then((chunk) => ({ chunk, after: Date.now() - started }));
+        // `busy` asks every 100 ms for 1 s: never idle for 400 ms.
+        for (let i = 0; i < 10; i++) {
+          await busy.write(enc.encode(ask));
+          await readUntil(busy, "hi");
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const { chunk, after } = await idleEnd;
+        assert.equal(chunk, null, "the idle one was closed");
+        assert.ok(after >= 300 && after < 1000, `closed after ${after} ms`);
+        await busy.write(enc.encode(ask));
+        assert.match(await readUntil(busy, "hi"), /200 OK/, "the busy one is still served");
+      } finally {
+        idle.close();
+        busy.close();
+      }
+    });
+  });
+
   test("redirects HTTP to HTTPS with status 301 and a templated Location, favicon.ico too", async () => {
     await withMux([
       "redirect:http-response:response.status=301,response.header[Location]=https://{host}{path}{query}",

@@ -163,6 +163,19 @@ describe("readProxyConfig()", () => {
     assert.equal(c.activityTimeout, 100000);
     assert.equal(c.preserveHost, false);
     assert.equal(c.basePath, "");
+    assert.equal(c.idleTimeout, 120000, "idle keep-alive connections end after 120 s");
+    assert.equal(c.tunnelIdleTimeout, 0, "tunnels have no idle limit unless one is given");
+  });
+
+  test("idle-timeout: at least the activity timeout + 20 s by default, as given otherwise", () => {
+    const at = (params: Record<string, string>) =>
+      readProxyConfig({ "proxy.address": "http://x", ...params });
+    assert.equal(at({ "proxy.activity-timeout": "300000" }).idleTimeout, 320000);
+    assert.equal(at({ "proxy.activity-timeout": "0" }).idleTimeout, 0, "no activity limit: none");
+    const given = at({ "idle-timeout": "5000" });
+    assert.equal(given.idleTimeout, 5000);
+    assert.equal(given.tunnelIdleTimeout, 5000);
+    assert.throws(() => at({ "idle-timeout": "soon" }), /idle-timeout "soon" is not a duration/);
   });
 });
 
