@@ -1,12 +1,12 @@
 /**
- * The default of `--max-connections`, from the process's open-file limit.
+ * The default of `--max-connections` and the bound of `--udp-max-sessions`, from the process's open-file limit.
  *
  * Deno and Bun both raise the soft limit to the hard one at start, so the limit read here is the hard one.
  * When it is reached anyway, an `accept` fails with EMFILE; Deno's listener then pauses and warns, but Bun
  * accepts in its own loop and retries at once, using a whole core and serving nobody (measured: 2.0 s of CPU
  * in 2 s under `ulimit -n 100` with 150 clients). Capping connections below the limit keeps a descriptor free
  * for each accept, so the excess is closed at once, on both runtimes alike. UDP sessions, one descriptor each,
-get a share too, so that they are evicted (least recently used first) before a new one cannot bind.
+ * get a share too, so that they are evicted (least recently used first) before a new one cannot bind.
  *
  * @module
  */
