@@ -62,7 +62,12 @@ export function createProxyServer(options: ProxyServerOptions): Required<Backend
   });
   return {
     async handleTcp(conn, ctx) {
-      const first = await readFirstHead(conn, ctx.signal);
+      // The relay's idle limit starts after the head: until then, the same limit per wait for more of it.
+      const first = await readFirstHead(conn, ctx.signal, undefined, config.idleTimeout);
+      if (first.idle) {
+        ctx.closeReason = "idle";
+        return;
+      }
       if (wantsUpgrade(first.head)) {
         await tunnel(conn, ctx, first, { config, net, logger: log });
         conn.close();

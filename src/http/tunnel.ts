@@ -19,21 +19,37 @@ export interface FirstHead {
   readonly bytes: Uint8Array;
   /** The parse of those bytes. */
   readonly head: HeadParse;
+  /** The client sent nothing for `idleMs` before the head was complete: the connection was closed. */
+  readonly idle: boolean;
 }
 
 /**
  * Reads from `conn` until the first request head is complete, invalid, over `maxBytes`, or the client stops
- * sending. Never rejects (a read error ends reading); `signal` closes the connection.
+ * sending. Never rejects (a read error ends reading); `signal` closes the connection, and so does a wait of
+ * `idleMs` (0: none) for the next bytes of an incomplete head.
  */
-export async function readFirstHead(conn: Conn, signal: AbortSignal, maxBytes = 65536): Promise<FirstHead> {
+export async function readFirstHead(
+  conn: Conn,
+  signal: AbortSignal,
+  maxBytes = 65536,
+  idleMs = 0,
+): Promise<FirstHead> {
   let buf = new Uint8Array(0);
   let head: HeadParse = parseRequestHead(buf);
+  let idle = false;
   const onAbort = () => conn.close();
   signal.addEventListener("abort", onAbort, { once: true });
   try {
     while (head.state === "partial" || head.state === "line") {
       if (buf.length >= maxBytes) break;
+      const timer = idleMs > 0
+        ? setTimeout(() => {
+          idle = true;
+          conn.close();
+        }, idleMs)
+        : undefined;
       const chunk = await conn.read().catch(() => null);
+      clearTimeout(timer);
       if (chunk === null) break;
       const next = new Uint8Array(buf.length + chunk.length);
       next.set(buf);
@@ -44,7 +60,7 @@ export async function readFirstHead(conn: Conn, signal: AbortSignal, maxBytes = 
   } finally {
     signal.removeEventListener("abort", onAbort);
   }
-  return { bytes: buf, head };
+  return { bytes: buf, head, idle };
 }
 
 /** True when a complete head asks to switch protocols (`Connection: upgrade` plus `Upgrade`). */

@@ -8,6 +8,7 @@ import process from "node:process";
 import { spawn } from "node:child_process";
 import { connect, enc, net, readUntil, startMux, type TestMux, waitFor } from "../helpers/net.ts";
 import { curl, type Seen, startUpstream, type TestUpstream } from "../helpers/http.ts";
+import { within } from "../net/helpers.ts";
 import { parseHealthCheckSpec } from "../../src/config/spec.ts";
 import type { Negotiator } from "../../src/negotiators/types.ts";
 
@@ -244,6 +245,31 @@ describe("http-proxy end to end", () => {
         ]);
         assert.equal(kept.stdout, "502:1 502:0 ", "the client connection survives a 502");
       });
+    } finally {
+      await up.close();
+    }
+  });
+
+  test("closes a connection whose first request head stops coming for idle-timeout", async () => {
+    const up = await startUpstream("u1");
+    try {
+      await withMux(
+        [`api:http-proxy:idle-timeout=300,proxy.address=http://127.0.0.1:${up.port}`],
+        async (m) => {
+          const c = await connect(m.port);
+          try {
+            // The request line routes the connection; the rest of the head never comes.
+            await c.write(enc.encode("GET /slow HTTP/1.1\r\nHost: x\r\n"));
+            const started = Date.now();
+            assert.equal(await within(c.read(), 3000, "the close"), null);
+            const after = Date.now() - started;
+            assert.ok(after >= 250, `closed after ${after} ms`);
+            assert.equal(up.requests, 0, "nothing reached the upstream");
+          } finally {
+            c.close();
+          }
+        },
+      );
     } finally {
       await up.close();
     }
