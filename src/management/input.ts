@@ -6,19 +6,52 @@
  */
 import type { Context } from "hono";
 import type { Transport } from "../core/backend.ts";
-import { badRequest } from "./errors.ts";
+import { ApiError, badRequest } from "./errors.ts";
 import type { NetworkProtocol } from "./types.ts";
 
 /** A JSON object from a request body. */
 export type JsonObject = Record<string, unknown>;
 
+/** Largest request body the API reads: a spec or a parameter object takes a few KiB. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** The request body as text, read only up to `max` bytes: a larger one is refused before it is buffered. */
+async function boundedText(req: Request, max: number): Promise<string> {
+  const tooLarge = (size: string) =>
+    new ApiError(413, `Request body of ${size} bytes is too large: the API reads at most ${max} bytes`);
+  const declared = Number(req.headers.get("content-length") ?? NaN);
+  if (declared > max) throw tooLarge(String(declared));
+  if (req.body === null) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > max) {
+      reader.cancel().catch(() => {});
+      throw tooLarge(`over ${max}`);
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, at);
+    at += chunk.length;
+  }
+  return new TextDecoder().decode(all);
+}
+
 /**
  * Reads the body as a JSON object; an empty body is `{}`.
  *
- * @throws {ApiError} 400 when the body is not JSON or not an object.
+ * @throws {ApiError} 400 when the body is not JSON or not an object; 413 when it is over
+ * {@linkcode MAX_BODY_BYTES}.
  */
 export async function readBody(c: Context): Promise<JsonObject> {
-  const text = await c.req.text();
+  const text = await boundedText(c.req.raw, MAX_BODY_BYTES);
   if (text.trim() === "") return {};
   let value: unknown;
   try {

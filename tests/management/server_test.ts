@@ -72,3 +72,43 @@ describe("management server over a socket", () => {
     }
   });
 });
+
+describe("management request bodies", () => {
+  test("a body over 1 MiB is answered 413 JSON before it is buffered, with or without Content-Length", async () => {
+    const mux = await startMux(["web:echo"], { level: "information" });
+    const server = await serveManagement(await net(), { app: mux.app }, { hostname: "127.0.0.1", port: 0 });
+    const url = `http://127.0.0.1:${server.addr.port}/api/backends/pass/big`;
+    try {
+      const big = new Uint8Array(2 * 1024 * 1024).fill(0x20);
+      const declared = await fetch(url, { method: "POST", body: big });
+      assert.equal(declared.status, 413);
+      assert.match(
+        (await declared.json()).error,
+        /Request body of 2097152 bytes is too large: the API reads at most 1048576 bytes/,
+      );
+      // Streamed: no Content-Length, so the limit is found while reading.
+      const streamed = await fetch(url, {
+        method: "POST",
+        body: new ReadableStream({
+          start(c) {
+            for (let i = 0; i < 32; i++) c.enqueue(big.subarray(0, 64 * 1024));
+            c.close();
+          },
+        }),
+        duplex: "half",
+      } as RequestInit);
+      assert.equal(streamed.status, 413);
+      assert.match((await streamed.json()).error, /over 1048576 bytes is too large/);
+      // A body within the limit is read as before.
+      const ok = await fetch(url, {
+        method: "POST",
+        body: JSON.stringify({ "target.ip": "127.0.0.1", "target.port": "9" }),
+      });
+      assert.equal(ok.status, 201, await ok.text());
+      assert.ok(mux.app.tcp.table.get("big"));
+    } finally {
+      await server.close();
+      await mux.stop();
+    }
+  });
+});
