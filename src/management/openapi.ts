@@ -5,7 +5,8 @@
  * @module
  */
 import type { Context } from "hono";
-import { SCHEMAS } from "./schemas.ts";
+import { error, SCHEMAS } from "./schemas.ts";
+import { MAX_BODY_BYTES } from "./input.ts";
 import type { ManagementDeps, Route, RouteContext, RouteGroup } from "./types.ts";
 
 /** `{name}` segments of an OpenAPI path. */
@@ -29,8 +30,11 @@ function operation(route: Route, tag: string): Record<string, unknown> {
       schema: q.schema,
     })),
   ];
+  const all = route.body
+    ? { ...route.responses, 413: error(`Request body over ${MAX_BODY_BYTES} bytes`) }
+    : route.responses;
   const responses: Record<string, unknown> = {};
-  for (const [code, r] of Object.entries(route.responses)) {
+  for (const [code, r] of Object.entries(all)) {
     responses[code] = r.schema
       ? {
         description: r.description,

@@ -86,6 +86,8 @@ describe("management API: OpenAPI document", () => {
         put.responses["200"].content["application/json"].schema.$ref,
         "#/components/schemas/BackendStatus",
       );
+      assert.equal(put.responses["413"].description, "Request body over 1048576 bytes", "a body's limit");
+      assert.equal(doc.paths["/api/backends"].get.responses["413"], undefined, "no body, no 413");
       assert.deepEqual(doc.paths["/healthz"].get.security, []);
       const ids = ROUTE_GROUPS.flatMap((g) => g.routes.map((r) => r.id));
       assert.equal(new Set(ids).size, ids.length);
