@@ -10,6 +10,7 @@ import nodeNet from "node:net";
 import dgram from "node:dgram";
 import { namedEcho, startMux, udpSocket, waitFor } from "../helpers/net.ts";
 import { startUpstream } from "../helpers/http.ts";
+import { V2_SIGNATURE } from "../../src/proxy/types.ts";
 
 /** xorshift32: the same noise on every run. */
 function rng(seed: number): (n: number) => number {
@@ -41,24 +42,7 @@ const OPENINGS: Buffer[] = [
   latin1("SSH-2.0-x\r\n"),
   latin1("PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\n"),
   latin1("PROXY TCP6 ::1 ::1 99999 2\r\n"),
-  Buffer.from([
-    0x0d,
-    0x0a,
-    0x0d,
-    0x0a,
-    0x00,
-    0x0d,
-    0x0a,
-    0x51,
-    0x55,
-    0x49,
-    0x54,
-    0x0a,
-    0x21,
-    0x11,
-    0xff,
-    0xff,
-  ]),
+  Buffer.concat([V2_SIGNATURE, Buffer.from([0x21, 0x11, 0xff, 0xff])]), // PROXY v2 claiming 65535 bytes
   Buffer.concat([Buffer.from([0x13]), latin1("BitTorrent protocol")]),
   Buffer.from([0x05, 0x02, 0x00]),
   Buffer.from([0x04, 0x01]),
