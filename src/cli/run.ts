@@ -107,22 +107,18 @@ export function connectionCaps(
     return { maxConnections: config.maxConnections ?? Infinity, udpMaxSessions: config.udpMaxSessions };
   }
   const budget = fdBudget(limit, config.udpMaxSessions);
-  const udp = budget.udp < config.udpMaxSessions
-    ? {
-      udpLowered:
-        `--udp-max-sessions ${config.udpMaxSessions} is lowered to ${budget.udp} for an open-file ` +
-        `limit of ${limit}; beyond it the least recently used session is evicted`,
-    }
-    : {};
-  if (config.maxConnections !== undefined) {
-    return { maxConnections: config.maxConnections, udpMaxSessions: budget.udp, ...udp };
-  }
-  return {
-    maxConnections: budget.tcp,
-    maxConnectionsSource: `the default for an open-file limit of ${limit}`,
+  const caps: ReturnType<typeof connectionCaps> = {
+    maxConnections: config.maxConnections ?? budget.tcp,
     udpMaxSessions: budget.udp,
-    ...udp,
   };
+  if (config.maxConnections === undefined) {
+    caps.maxConnectionsSource = `the default for an open-file limit of ${limit}`;
+  }
+  if (budget.udp < config.udpMaxSessions) {
+    caps.udpLowered = `--udp-max-sessions ${config.udpMaxSessions} is lowered to ${budget.udp} for an ` +
+      `open-file limit of ${limit}; beyond it the least recently used session is evicted`;
+  }
+  return caps;
 }
 
 /** Builds the app from a loaded configuration; backend errors become ConfigErrors naming their source. */

@@ -23,25 +23,19 @@ async function boundedText(req: Request, max: number): Promise<string> {
   if (declared > max) throw tooLarge(String(declared));
   if (req.body === null) return "";
   const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
+  const decoder = new TextDecoder();
+  let text = "";
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) break;
+    if (done) return text + decoder.decode();
     size += value.length;
     if (size > max) {
       reader.cancel().catch(() => {});
       throw tooLarge(`over ${max}`);
     }
-    chunks.push(value);
+    text += decoder.decode(value, { stream: true });
   }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, at);
-    at += chunk.length;
-  }
-  return new TextDecoder().decode(all);
 }
 
 /**

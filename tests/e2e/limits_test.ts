@@ -3,17 +3,11 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import type { Conn } from "../../src/net/types.ts";
 import { connect, dec, exchange, namedEcho, net, readUntil, startMux, waitFor } from "../helpers/net.ts";
 import { startMain } from "../helpers/spawn.ts";
 import { freePort, within } from "../net/helpers.ts";
-
-/** User + system CPU seconds of a process so far (`/proc/PID/stat`). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
+import { treeCpuSeconds } from "../../bench/procs.ts";
 
 describe("connection limits", () => {
   test("max-connections on a backend sends the excess to the next candidate", async () => {
@@ -112,9 +106,9 @@ describe("connection limits", () => {
         );
         assert.equal(firsts.filter((f) => f === "up\n").length, 32, "32 relayed");
         assert.equal(firsts.filter((f) => f === "").length, 68, "68 closed at once");
-        const before = cpuSeconds(p.pid);
+        const before = treeCpuSeconds(p.pid);
         await new Promise((r) => setTimeout(r, 1000));
-        const busy = cpuSeconds(p.pid) - before;
+        const busy = treeCpuSeconds(p.pid) - before;
         assert.ok(busy < 0.5, `pmmux used ${busy} s of CPU in 1 s while full`);
         assert.match(p.output(), /--udp-max-sessions 4096 is lowered to 21 for an open-file limit of 150/);
         const warnings = p.output().split("\n").filter((l) => l.includes("Connection limit reached"));
